@@ -1,0 +1,1 @@
+"""The question bank as a library: models, grading, formats and materials. Never imports Flask."""

@@ -1,0 +1,45 @@
+"""Password hashing and the password policy (length, not a common password, not the account name)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from question_bank.messages import BankError, N_
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+
+
+class PasswordPolicyError(BankError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    path = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+    return frozenset(line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+def check_policy(password: str, *, username: str = "") -> None:
+    """Raise PasswordPolicyError naming the first rule the password breaks."""
+    if len(password) < MIN_LENGTH:
+        raise PasswordPolicyError(N_("密码至少需要 %(n)d 位"), n=MIN_LENGTH)
+    if len(password) > MAX_LENGTH:
+        raise PasswordPolicyError(N_("密码不能超过 %(n)d 位"), n=MAX_LENGTH)
+    lowered = password.lower()
+    if lowered in common_passwords():
+        raise PasswordPolicyError(N_("这个密码过于常见，容易被猜中，请换一个"))
+    if username and username.lower() in lowered:
+        raise PasswordPolicyError(N_("密码不能包含账号名"))
+    if len(set(password)) < 4:
+        raise PasswordPolicyError(N_("密码的字符种类太少，请混合使用字母、数字或符号"))
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    return check_password_hash(password_hash, password)

@@ -1,0 +1,284 @@
+"""System administration: the unit tree, accounts, roster import, the audit log."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+from sqlalchemy import func, select
+
+import io
+
+from question_bank.messages import BankError, N_
+from quiz.accounts import roster
+from quiz.accounts.models import ROLES, OrgUnit, User
+from quiz.accounts.scope import can_reach_unit, can_reach_user, scoped, units_in_reach
+from quiz.accounts.services import create_user, reset_password, search_users, set_user_active, update_user
+from quiz.accounts.units import add_unit, move_unit, rename_unit, set_unit_active, unit_path_names
+from quiz.admin import bp
+from quiz.admin.forms import (
+    ConfirmForm,
+    MoveUnitForm,
+    RenameUnitForm,
+    ResetPasswordForm,
+    RosterConfirmForm,
+    RosterUploadForm,
+    UnitForm,
+    UserForm,
+)
+from quiz.audit.queries import search_audit
+from quiz.auth.access import role_required
+from quiz.db import get_session
+from quiz.i18n import translate
+from quiz.uploads import models as uploads
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _ip() -> str:
+    return request.remote_addr or ""
+
+
+def _unit_choices(units: list[OrgUnit]) -> list[SelectChoice]:
+    """Active units, indented by depth, for a unit picker."""
+    return [SelectChoice(u.id, "　" * (u.depth - units[0].depth) + u.name) for u in units if u.active] if units else []
+
+
+def _load_unit(unit_id: int) -> OrgUnit:
+    unit = get_session().get(OrgUnit, unit_id)
+    if unit is None or not can_reach_unit(current_user, unit):
+        abort(404)
+    return unit
+
+
+def _load_user(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None or not can_reach_user(current_user, user):
+        abort(404)
+    return user
+
+
+@bp.route("/")
+@role_required("admin")
+def index():
+    s = get_session()
+    people = s.scalar(scoped(select(func.count()).select_from(User), current_user, User.org_unit_id)) or 0
+    active = s.scalar(scoped(select(func.count()).select_from(User).where(User.active.is_(True)), current_user, User.org_unit_id)) or 0
+    units = len(units_in_reach(s, current_user))
+    return render_template("admin/index.html", people=people, active=active, units=units)
+
+
+# ---- units ------------------------------------------------------------------------------
+
+
+@bp.route("/units", methods=["GET", "POST"])
+@role_required("admin")
+def units():
+    s = get_session()
+    tree = units_in_reach(s, current_user)
+    form = UnitForm()
+    form.parent_id.choices = _unit_choices(tree)
+    if form.validate_on_submit():
+        try:
+            unit = add_unit(s, current_user, form.name.data, _load_unit(form.parent_id.data), ip=_ip())
+        except BankError as exc:
+            flash(translate(exc.message), "error")
+            return render_template("admin/units.html", tree=tree, form=form), 422
+        flash(_("已新增单位“%(name)s”", name=unit.name), "success")
+        return redirect(url_for("admin.units"))
+    counts = dict(s.execute(scoped(select(User.org_unit_id, func.count()), current_user, User.org_unit_id).where(User.active.is_(True)).group_by(User.org_unit_id)).all())
+    return render_template("admin/units.html", tree=tree, form=form, counts=counts)
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@role_required("admin")
+def unit_edit(unit_id: int):
+    s = get_session()
+    unit = _load_unit(unit_id)
+    rename_form = RenameUnitForm(prefix="rename", name=unit.name)
+    move_form = MoveUnitForm(prefix="move", parent_id=unit.parent_id)
+    reach = units_in_reach(s, current_user)
+    outside = {u.id for u in reach if not unit.contains(u)}
+    move_form.parent_id.choices = [c for c in _unit_choices(reach) if c.value in outside]
+    action = request.form.get("action")
+    try:
+        if action == "rename" and rename_form.validate_on_submit():
+            rename_unit(s, current_user, unit, rename_form.name.data, ip=_ip())
+            flash(_("单位已改名"), "success")
+            return redirect(url_for("admin.unit_edit", unit_id=unit.id))
+        if action == "move" and move_form.validate_on_submit():
+            move_unit(s, current_user, unit, _load_unit(move_form.parent_id.data), ip=_ip())
+            flash(_("单位已移动"), "success")
+            return redirect(url_for("admin.unit_edit", unit_id=unit.id))
+    except BankError as exc:
+        flash(translate(exc.message), "error")
+        return render_template("admin/unit_edit.html", unit=unit, rename_form=rename_form, move_form=move_form, confirm=ConfirmForm(), path=unit_path_names(unit)), 422
+    return render_template("admin/unit_edit.html", unit=unit, rename_form=rename_form, move_form=move_form, confirm=ConfirmForm(), path=unit_path_names(unit))
+
+
+@bp.route("/units/<int:unit_id>/active", methods=["POST"])
+@role_required("admin")
+def unit_set_active(unit_id: int):
+    unit = _load_unit(unit_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    try:
+        set_unit_active(get_session(), current_user, unit, active, ip=_ip())
+    except BankError as exc:
+        flash(translate(exc.message), "error")
+        return redirect(url_for("admin.unit_edit", unit_id=unit.id))
+    flash(_("单位已启用") if active else _("单位已停用"), "success")
+    return redirect(url_for("admin.unit_edit", unit_id=unit.id))
+
+
+# ---- users ------------------------------------------------------------------------------
+
+
+@bp.route("/users")
+@role_required("admin")
+def users():
+    s = get_session()
+    tree = units_in_reach(s, current_user)
+    unit = None
+    if request.args.get("unit", type=int):
+        unit = _load_unit(request.args.get("unit", type=int))
+    status = request.args.get("status", "")
+    page = search_users(
+        s,
+        current_user,
+        q=request.args.get("q", ""),
+        unit=unit,
+        role=request.args.get("role", ""),
+        active={"active": True, "inactive": False}.get(status),
+        page=request.args.get("page", 1, type=int),
+    )
+    return render_template("admin/users.html", page=page, tree=tree, roles=ROLES, args=request.args)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def user_new():
+    s = get_session()
+    form = UserForm()
+    form.org_unit_id.choices = _unit_choices(units_in_reach(s, current_user))
+    if form.validate_on_submit():
+        try:
+            if not form.password.data:
+                raise BankError(N_("请设置初始密码"))
+            user = create_user(
+                s, current_user, username=form.username.data, name=form.name.data, org_unit=_load_unit(form.org_unit_id.data),
+                password=form.password.data, roles=set(form.roles.data), position=form.position.data, phone=form.phone.data, ip=_ip(),
+            )
+        except BankError as exc:
+            flash(translate(exc.message), "error")
+            return render_template("admin/user_form.html", form=form, user=None), 422
+        flash(_("已创建账号 %(u)s；首次登录时需修改初始密码", u=user.username), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def user_edit(user_id: int):
+    s = get_session()
+    user = _load_user(user_id)
+    form = UserForm(obj=user, data={"roles": sorted(user.roles), "org_unit_id": user.org_unit_id} if request.method == "GET" else None)
+    form.org_unit_id.choices = _unit_choices(units_in_reach(s, current_user))
+    del form.username, form.password  # not editable here: the account name is permanent; passwords have their own action
+    if form.validate_on_submit():
+        try:
+            update_user(s, current_user, user, name=form.name.data, org_unit=_load_unit(form.org_unit_id.data), position=form.position.data, phone=form.phone.data, roles=set(form.roles.data), ip=_ip())
+        except BankError as exc:
+            flash(translate(exc.message), "error")
+            return render_template("admin/user_form.html", form=form, user=user, reset=ResetPasswordForm(), confirm=ConfirmForm()), 422
+        flash(_("已保存"), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=user, reset=ResetPasswordForm(), confirm=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@role_required("admin")
+def user_reset_password(user_id: int):
+    user = _load_user(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(get_session(), current_user, user, form.password.data, ip=_ip())
+        except BankError as exc:
+            flash(translate(exc.message), "error")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+        flash(_("已重置密码；%(u)s 下次登录时需修改密码", u=user.username), "success")
+    else:
+        flash(_("请输入初始密码"), "error")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@role_required("admin")
+def user_set_active(user_id: int):
+    user = _load_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    try:
+        set_user_active(get_session(), current_user, user, active, ip=_ip())
+    except BankError as exc:
+        flash(translate(exc.message), "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    flash(_("账号已启用") if active else _("账号已停用，其所有登录已失效"), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+# ---- roster import ----------------------------------------------------------------------
+
+
+@bp.route("/roster", methods=["GET", "POST"])
+@role_required("admin")
+def roster_upload():
+    form = RosterUploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        s = get_session()
+        result = roster.preview(s, current_user, data, form.file.data.filename or "")
+        token = uploads.store(s, current_user.id, "roster", form.file.data.filename or "", data).token if result.ok else ""
+        return render_template("admin/roster_preview.html", result=result, confirm=RosterConfirmForm(token=token), filename=form.file.data.filename)
+    return render_template("admin/roster_upload.html", form=form)
+
+
+@bp.route("/roster/confirm", methods=["POST"])
+@role_required("admin")
+def roster_confirm():
+    form = RosterConfirmForm()
+    s = get_session()
+    if not form.validate_on_submit():
+        flash(_("请设置初始密码"), "error")
+        return redirect(url_for("admin.roster_upload"))
+    try:
+        upload = uploads.fetch(s, current_user.id, "roster", form.token.data)
+        result = roster.preview(s, current_user, upload.data, upload.filename)
+        outcome = roster.apply(s, current_user, result, form.initial_password.data, ip=_ip())
+    except BankError as exc:
+        flash(translate(exc.message), "error")
+        return redirect(url_for("admin.roster_upload"))
+    s.delete(upload)
+    flash(_("导入完成：新增 %(c)d 人，更新 %(u)d 人；新账号首次登录需修改初始密码", c=outcome.created, u=outcome.updated), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/roster/template.xlsx")
+@role_required("admin")
+def roster_template():
+    path = unit_path_names(current_user.org_unit)
+    return send_file(io.BytesIO(roster.template_bytes(path)), mimetype=XLSX, as_attachment=True, download_name="人员名单导入模板.xlsx")
+
+
+# ---- audit log --------------------------------------------------------------------------
+
+
+@bp.route("/audit")
+@role_required("admin", "hr", "organizer")
+def audit():
+    page = search_audit(get_session(), current_user, q=request.args.get("q", ""), action=request.args.get("action", ""), page=request.args.get("page", 1, type=int))
+    return render_template("admin/audit.html", page=page, args=request.args)

@@ -1,0 +1,66 @@
+"""Configuration from the environment, with the defaults documented in README.md (Configuration)."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _secret_key(instance_path: Path, env: str) -> str:
+    """SECRET_KEY from the environment; for local runs, generated once and kept in instance/.
+
+    Every worker and host must share one key (CTFd's multi-worker login bug), so production
+    refuses to start without an explicit one rather than inventing a per-process key.
+    """
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if env == "production":
+        raise ConfigError("SECRET_KEY must be set when QUIZ_ENV=production (all workers must share it).")
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path) -> dict:
+    env = os.environ.get("QUIZ_ENV", "development")
+    instance_path.mkdir(parents=True, exist_ok=True)
+    default_db = f"sqlite:///{instance_path / 'quiz.db'}"
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "QUIZ_ENV": env,
+        "SECRET_KEY": _secret_key(instance_path, env),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
+        "QUIZ_TIMEZONE": os.environ.get("QUIZ_TIMEZONE", "Asia/Shanghai"),
+        "REDIS_URL": redis_url,
+        # Sessions: signed cookies, so any worker can serve any request.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "SESSION_IDLE_MINUTES": int(os.environ.get("QUIZ_SESSION_IDLE_MINUTES", "120")),
+        "SESSION_ABSOLUTE_HOURS": int(os.environ.get("QUIZ_SESSION_ABSOLUTE_HOURS", "12")),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("QUIZ_SESSION_ABSOLUTE_HOURS", "12"))),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("QUIZ_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; a long contest must not expire it
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("QUIZ_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ["zh_CN", "en"],
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("QUIZ_LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("QUIZ_LOGIN_LIMIT_PER_ADDRESS", "60 per 15 minutes"),
+        "DEMO_PASSWORD": "zugong2026",
+    }
