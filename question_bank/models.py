@@ -145,7 +145,8 @@ class KnowledgePoint(Base):
 class Bank(Base):
     """题库: owned by a unit and shared down its subtree (see ``services.banks_visible_to``).
 
-    ``confidential`` (保密): practice never shows its questions; contests may use them.
+    ``confidential`` (保密): while a contest that is not yet over draws on it, practice and mock exams
+    never show its questions (quiz/practice decides); contests may always use them.
     ``archived``: hidden from lists and from new papers; its questions stay for old attempts.
     """
 
