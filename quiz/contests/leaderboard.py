@@ -88,10 +88,15 @@ def contest_leaderboard(session: Session, contest: Contest, *, limit: int | None
     return rows
 
 
-def _eligible_users_stmt(session: Session, contest: Contest):
-    """SELECT users.id, users.org_unit_id of the active users eligible for the contest."""
+def _eligible_users_stmt(session: Session, contest: Contest, *, unit_paths: dict[int, str] | None = None):
+    """SELECT users.id, users.org_unit_id of the active users eligible for the contest.
+    ``unit_paths`` (unit id -> path, covering the eligible units) saves the query for the paths
+    when a report builds this for many contests at once."""
     unit_ids = contest.eligible_unit_ids or [contest.org_unit_id]
-    paths = list(session.scalars(select(OrgUnit.path).where(OrgUnit.id.in_(unit_ids))))
+    if unit_paths is not None:
+        paths = [unit_paths[u] for u in unit_ids if u in unit_paths]
+    else:
+        paths = list(session.scalars(select(OrgUnit.path).where(OrgUnit.id.in_(unit_ids))))
     ranges = [and_(OrgUnit.path >= p, OrgUnit.path < p[:-1] + "0") for p in paths]
     roles = contest.eligible_roles or ["cadre"]
     return (

@@ -46,6 +46,9 @@ EXPECTED: dict[str, Rule] = {
     "auth.logout": PUBLIC,
     "auth.set_language": PUBLIC,
     "auth.change_password": SIGNED_IN,
+    # my signed-in devices (ASVS 7.5.2): someone else's session is 404
+    "auth.sessions": SIGNED_IN,
+    "auth.end_other_session": Rule(ANY, scoped=True),
     "home.cadre": SIGNED_IN,
     "home.organizer": Rule(roles("organizer")),
     "home.hr": Rule(roles("hr")),
@@ -66,6 +69,7 @@ EXPECTED: dict[str, Rule] = {
     "admin.user_edit": Rule(roles("admin"), scoped=True),
     "admin.user_reset_password": Rule(roles("admin"), scoped=True),
     "admin.user_set_active": Rule(roles("admin"), scoped=True),
+    "admin.user_end_sessions": Rule(roles("admin"), scoped=True),
     "admin.roster_upload": Rule(roles("admin")),
     "admin.roster_confirm": Rule(roles("admin")),
     "admin.roster_template": Rule(roles("admin")),
@@ -128,6 +132,7 @@ EXPECTED: dict[str, Rule] = {
     "manage.contest_live": Rule(roles("organizer"), scoped=True),
     "manage.contest_extend": Rule(roles("organizer"), scoped=True),
     "manage.contest_results": Rule(roles("organizer"), scoped=True),
+    "manage.contest_items": Rule(roles("organizer"), scoped=True),
     # practice and self-tests: any signed-in user; a set, review-book entry or mock exam not theirs is 404
     "practice.index": SIGNED_IN,
     "practice.random_practice": SIGNED_IN,
@@ -151,6 +156,14 @@ EXPECTED: dict[str, Rule] = {
     "practice.mock_result": Rule(ANY, scoped=True),
     "practice.papers": Rule(roles("organizer")),
     "practice.paper_toggle": Rule(roles("organizer"), scoped=True),
+    # HR reports: hr and organizers; a contest not concerning their subtree, or a unit outside it, is 404
+    "reports.index": Rule(roles("hr", "organizer")),
+    "reports.my_trends": Rule(roles("hr", "organizer")),
+    "reports.contest_results": Rule(roles("hr", "organizer"), scoped=True),
+    "reports.results_export": Rule(roles("hr", "organizer"), scoped=True),
+    "reports.unit_rollup": Rule(roles("hr", "organizer"), scoped=True),
+    "reports.units_export": Rule(roles("hr", "organizer"), scoped=True),
+    "reports.trends": Rule(roles("hr", "organizer"), scoped=True),
 }
 
 
@@ -247,6 +260,8 @@ def url_values(world: World, rule, actor, side: str, client) -> dict:
                 values["question_id"] = world.session.scalar(
                     select(AttemptQuestion.question_version_id).where(AttemptQuestion.attempt_id == attempt.id).limit(1)
                 )
+        elif name == "session_id":
+            values[name] = _session_row(world, side, actor)
         elif name in ("set_id", "entry_id", "mock_id", "mock_paper_id"):
             values[name] = _practice_objects(world, side, actor)[name]
         elif name in values:
@@ -255,6 +270,20 @@ def url_values(world: World, rule, actor, side: str, client) -> dict:
             raise AssertionError(f"{rule.endpoint}: no builder for URL variable <{name}>; add one to url_values()")
     world.session.commit()  # end this read: on SQLite a later write must not upgrade a stale read snapshot
     return values
+
+
+def _session_row(world: World, side: str, actor) -> int:
+    """Inside: another signed-in session of the actor (the cadre for anonymous callers);
+    outside: one of someone in 洛龙."""
+    from datetime import timedelta
+
+    from quiz.accounts.user_sessions import Limits, start_user_session
+
+    owner = (actor or world.actors["cadre"]) if side == "inside" else world.outside["user"]
+    limits = Limits(idle=timedelta(hours=2), absolute=timedelta(hours=12), remember=timedelta(days=14))
+    row = start_user_session(world.session, owner, limits, user_agent="Mozilla/5.0 (iPhone) Safari/604.1", ip="10.0.0.9")
+    world.session.commit()
+    return row.id
 
 
 def _material_objects(world: World, side: str) -> dict:

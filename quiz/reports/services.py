@@ -1,0 +1,407 @@
+"""The HR reports: contest results, unit roll-up and trends, each within the actor's unit subtree.
+
+Every figure is aggregated in SQL; Python only orders and labels a handful of summary rows
+(units, contests), never loops over attempts. The counted attempt (best or last) and the rank
+order are the leaderboard's (``quiz.contests.leaderboard``): a report shows the same score and
+the same rank as the contest's own leaderboard.
+
+Who is in a report: the cadres eligible for the contest (its units and roles) whose unit lies in
+the actor's reach, whether or not they started. Status: 已交卷 (a counted attempt), 进行中 (an
+attempt in progress and none counted yet), 未参加 (neither).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
+
+from quiz.accounts.models import OrgUnit, User
+from quiz.accounts.scope import can_reach_unit, scoped, subtree_ids
+from quiz.contests.leaderboard import _eligible_users_stmt as eligible_users_stmt
+from quiz.contests.leaderboard import counted_attempts
+from quiz.contests.models import Attempt, Contest
+
+STATUSES = ("submitted", "in_progress", "absent")  # 已交卷, 进行中, 未参加
+SORTS = ("rank", "score_asc", "time", "unit", "name")
+PER_PAGE = 50
+HISTOGRAM_BINS = 10
+
+
+class NotInReach(Exception):
+    """The contest or unit lies outside the actor's reach (the view answers 404)."""
+
+
+# --- which contests and units ----------------------------------------------------------------
+
+def _paths(session: Session, unit_ids) -> dict[int, str]:
+    ids = set(unit_ids)
+    return dict(session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_(ids))).all()) if ids else {}
+
+
+def _concerns(contest: Contest, unit: OrgUnit, paths: dict[int, str]) -> bool:
+    """Whether the contest's eligible units overlap ``unit``'s subtree (one contains the other)."""
+    for unit_id in contest.eligible_unit_ids or [contest.org_unit_id]:
+        path = paths.get(unit_id)
+        if path is not None and (path.startswith(unit.path) or unit.path.startswith(path)):
+            return True
+    return False
+
+
+def reportable_contests(session: Session, actor: User, *, unit: OrgUnit | None = None) -> list[Contest]:
+    """Contests past draft whose eligible cadres include people in the actor's reach (or in
+    ``unit``'s subtree), newest first."""
+    contests = list(session.scalars(select(Contest).where(Contest.status != "draft")
+                                    .order_by(Contest.opens_at.desc(), Contest.id.desc())))
+    paths = _paths(session, {u for c in contests for u in (c.eligible_unit_ids or [c.org_unit_id])})
+    return [c for c in contests if _concerns(c, unit or actor.org_unit, paths)]
+
+
+def get_reportable_contest(session: Session, actor: User, contest_id: int) -> Contest:
+    contest = session.get(Contest, contest_id)
+    if contest is None or contest.status == "draft":
+        raise NotInReach()
+    if not _concerns(contest, actor.org_unit, _paths(session, contest.eligible_unit_ids or [contest.org_unit_id])):
+        raise NotInReach()
+    return contest
+
+
+def get_reachable_unit(session: Session, actor: User, unit_id: int | None) -> OrgUnit:
+    """``unit_id``'s unit if the actor reaches it; None means the actor's own unit."""
+    if unit_id is None:
+        return actor.org_unit
+    unit = session.get(OrgUnit, unit_id)
+    if not can_reach_unit(actor, unit):
+        raise NotInReach()
+    return unit
+
+
+def breadcrumb(session: Session, actor: User, unit: OrgUnit) -> list[OrgUnit]:
+    """The units from the actor's own unit down to ``unit``."""
+    ids = [int(p) for p in unit.path.strip("/").split("/") if p]
+    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+    return [units[i] for i in ids if i in units and units[i].depth >= actor.org_unit.depth]
+
+
+# --- SQL building blocks ---------------------------------------------------------------------
+
+def _eligible(session: Session, contest: Contest, actor: User, unit: OrgUnit | None = None):
+    stmt = scoped(eligible_users_stmt(session, contest), actor, User.org_unit_id)
+    if unit is not None:
+        stmt = stmt.where(User.org_unit_id.in_(subtree_ids(unit)))
+    return stmt.subquery("eligible")
+
+
+def _ranked(contest: Contest):
+    """The counted attempts with their rank in the whole contest (the leaderboard's order)."""
+    counted = counted_attempts(contest)
+    rank = func.rank().over(order_by=(counted.c.score.desc(), counted.c.time_used_seconds.asc(), counted.c.submitted_at.asc()))
+    return select(counted, rank.label("rank")).subquery("ranked")
+
+
+def _running(contest: Contest):
+    return (select(Attempt.user_id).where(Attempt.contest_id == contest.id, Attempt.kind == "contest",
+                                          Attempt.status == "in_progress").distinct().subquery("running"))
+
+
+def _subtree_high(path_column):
+    """The exclusive upper bound of a subtree's path range, in SQL ('/1/5/' -> '/1/50')."""
+    return func.substr(path_column, 1, func.length(path_column) - 1).op("||")(literal("0"))
+
+
+@dataclass
+class ResultQuery:
+    """The filters of the contest results report, as parsed from the page's query string."""
+
+    unit: OrgUnit | None = None
+    status: str | None = None
+    search: str = ""
+    sort: str = "rank"
+    page: int = 1
+    per_page: int = PER_PAGE
+
+
+def _results_base(session: Session, actor: User, contest: Contest, query: ResultQuery):
+    eligible = _eligible(session, contest, actor, query.unit)
+    ranked, running = _ranked(contest), _running(contest)
+    status = case((ranked.c.id.is_not(None), "submitted"), (running.c.user_id.is_not(None), "in_progress"), else_="absent")
+    stmt = (
+        select(User.id.label("user_id"), User.name, User.username, OrgUnit.id.label("unit_id"), OrgUnit.name.label("unit"),
+               OrgUnit.path, ranked.c.score, ranked.c.max_score, ranked.c.passed, ranked.c.rank, ranked.c.time_used_seconds,
+               ranked.c.submitted_at, status.label("status"))
+        .select_from(eligible).join(User, User.id == eligible.c.id).join(OrgUnit, OrgUnit.id == eligible.c.org_unit_id)
+        .outerjoin(ranked, ranked.c.user_id == eligible.c.id).outerjoin(running, running.c.user_id == eligible.c.id)
+    )
+    if query.search:
+        stmt = stmt.where(or_(User.name.contains(query.search, autoescape=True),
+                              User.username.contains(query.search, autoescape=True)))
+    return stmt, ranked, running, status
+
+
+def _ordered(stmt: Select, ranked, status, sort: str) -> Select:
+    status_order = case((status == "submitted", 0), (status == "in_progress", 1), else_=2)
+    orders = {
+        "rank": (status_order, ranked.c.rank, OrgUnit.path, User.id),
+        "score_asc": (status_order, ranked.c.score.asc(), OrgUnit.path, User.id),
+        "time": (status_order, ranked.c.time_used_seconds.asc(), ranked.c.rank, User.id),
+        "unit": (OrgUnit.path, status_order, ranked.c.rank, User.id),
+        "name": (User.name, User.id),
+    }
+    return stmt.order_by(*orders.get(sort, orders["rank"]))
+
+
+@dataclass
+class ResultsPage:
+    rows: list[Any]
+    total: int  # rows matching every filter (for pagination)
+    counts: dict[str, int]  # eligible and per status, under the unit and search filters
+    average_score: float | None
+    max_score: float | None
+    pass_count: int
+    histogram: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PER_PAGE))
+
+
+def contest_results(session: Session, actor: User, contest: Contest, query: ResultQuery) -> ResultsPage:
+    """One page of the results report, its summary and the score histogram: four queries."""
+    stmt, ranked, running, status = _results_base(session, actor, contest, query)
+    base = stmt.subquery("report")
+    summary = session.execute(select(
+        func.count(), func.count(base.c.score), func.sum(case((base.c.status == "in_progress", 1), else_=0)),
+        func.avg(base.c.score), func.max(base.c.max_score), func.sum(case((base.c.passed.is_(True), 1), else_=0)),
+    )).one()
+    eligible, submitted, running_count, average, max_score, passes = summary
+    counts = {"eligible": eligible, "submitted": submitted, "in_progress": int(running_count or 0),
+              "absent": eligible - submitted - int(running_count or 0)}
+    if query.status in STATUSES:
+        stmt = stmt.where(status == query.status)
+    total = counts[query.status] if query.status in STATUSES else eligible
+    page = max(1, query.page)
+    rows = list(session.execute(_ordered(stmt, ranked, status, query.sort).limit(query.per_page).offset((page - 1) * query.per_page)))
+    return ResultsPage(rows=rows, total=total, counts=counts, average_score=None if average is None else round(float(average), 2),
+                       max_score=max_score, pass_count=int(passes or 0), histogram=_histogram(session, base, max_score))
+
+
+def _histogram(session: Session, base, max_score: float | None) -> list[dict[str, Any]]:
+    """Counts of submitted scores in ten equal bands of the full marks (the last band includes full marks)."""
+    if not max_score:
+        return []
+    ratio = base.c.score * 1.0 / case((base.c.max_score > 0, base.c.max_score), else_=None)
+    band = case(*[(ratio >= i / HISTOGRAM_BINS, i) for i in range(HISTOGRAM_BINS - 1, 0, -1)], else_=0)
+    counts = dict(session.execute(select(band, func.count()).where(base.c.score.is_not(None)).group_by(band)).all())
+    step = max_score / HISTOGRAM_BINS
+    return [{"low": round(i * step, 2), "high": round((i + 1) * step, 2), "count": int(counts.get(i, 0)),
+             "last": i == HISTOGRAM_BINS - 1} for i in range(HISTOGRAM_BINS)]
+
+
+def result_rows_for_export(session: Session, actor: User, contest: Contest, query: ResultQuery) -> Iterator[Any]:
+    """Every row matching the filters, in the page's order, fetched in batches."""
+    stmt, ranked, _running_q, status = _results_base(session, actor, contest, query)
+    if query.status in STATUSES:
+        stmt = stmt.where(status == query.status)
+    yield from session.execute(_ordered(stmt, ranked, status, query.sort).execution_options(yield_per=2000))
+
+
+# --- unit roll-up -----------------------------------------------------------------------------
+
+@dataclass
+class UnitFigures:
+    unit: OrgUnit | None  # None: the parent's own direct members (本级)
+    eligible: int = 0
+    participants: int = 0
+    average_score: float | None = None
+    pass_count: int = 0
+    has_children: bool = False
+    rank: int | None = None
+
+    @property
+    def participation_rate(self) -> float | None:
+        return round(self.participants / self.eligible, 4) if self.eligible else None
+
+    @property
+    def pass_rate(self) -> float | None:
+        return round(self.pass_count / self.participants, 4) if self.participants else None
+
+
+def _group_figures(session: Session, contest: Contest, eligible, groups) -> dict[int, tuple[int, int, float | None, int]]:
+    """group id -> (eligible, participants, average score, passes) for a (group_id, unit_id) mapping."""
+    counted = counted_attempts(contest)
+    rows = session.execute(
+        select(groups.c.group_id, func.count(), func.count(counted.c.id), func.avg(counted.c.score),
+               func.sum(case((counted.c.passed.is_(True), 1), else_=0)))
+        .select_from(eligible).join(groups, groups.c.unit_id == eligible.c.org_unit_id)
+        .outerjoin(counted, counted.c.user_id == eligible.c.id).group_by(groups.c.group_id)
+    )
+    return {g: (n, p, None if avg is None else round(float(avg), 2), int(passes or 0)) for g, n, p, avg, passes in rows}
+
+
+def _subtree_mapping(group_filter) -> Select:
+    """(group_id, unit_id): each unit selected by ``group_filter`` with every unit of its subtree."""
+    group, member = aliased(OrgUnit), aliased(OrgUnit)
+    return (select(group.id.label("group_id"), member.id.label("unit_id"))
+            .join(member, and_(member.path >= group.path, member.path < _subtree_high(group.path)))
+            .where(group_filter(group)))
+
+
+def rank_units(rows: list[UnitFigures]) -> None:
+    """Rank units with participants by average score, then participation rate; equal on both share a rank."""
+    ranked = sorted((r for r in rows if r.participants), key=lambda r: (-(r.average_score or 0), -(r.participation_rate or 0)))
+    previous, rank = None, 0
+    for index, row in enumerate(ranked, start=1):
+        key = (row.average_score, row.participation_rate)
+        if key != previous:
+            rank, previous = index, key
+        row.rank = rank
+
+
+@dataclass
+class Rollup:
+    parent: OrgUnit
+    total: UnitFigures
+    rows: list[UnitFigures]  # the children (each over its whole subtree), then 本级 if it has eligible cadres
+
+
+def unit_rollup(session: Session, actor: User, contest: Contest, parent: OrgUnit) -> Rollup:
+    """Per child unit of ``parent`` (each over its subtree) and the parent's own members: a constant
+    number of queries however many cadres and attempts."""
+    eligible = _eligible(session, contest, actor, parent)
+    children = list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == parent.id).order_by(OrgUnit.sort_order, OrgUnit.id)))
+    groups = union_all(
+        _subtree_mapping(lambda g: g.parent_id == parent.id),
+        select(literal(parent.id).label("group_id"), literal(parent.id).label("unit_id")),
+    ).subquery("groups")
+    figures = _group_figures(session, contest, eligible, groups)
+    with_children = set(session.scalars(select(OrgUnit.parent_id).where(OrgUnit.parent_id.in_([c.id for c in children])).distinct())) \
+        if children else set()
+    rows = [UnitFigures(child, *figures.get(child.id, (0, 0, None, 0)), has_children=child.id in with_children) for child in children]
+    own = figures.get(parent.id)
+    if own and own[0]:
+        rows.append(UnitFigures(None, *own))
+    rank_units(rows)
+    return Rollup(parent=parent, total=_total(parent, rows), rows=rows)
+
+
+def _total(unit: OrgUnit | None, rows: list[UnitFigures]) -> UnitFigures:
+    participants = sum(r.participants for r in rows)
+    weighted = sum((r.average_score or 0) * r.participants for r in rows)
+    return UnitFigures(unit, eligible=sum(r.eligible for r in rows), participants=participants,
+                       average_score=round(weighted / participants, 2) if participants else None,
+                       pass_count=sum(r.pass_count for r in rows))
+
+
+def rollup_rows_for_export(session: Session, actor: User, contest: Contest, top: OrgUnit) -> list[tuple[UnitFigures, str]]:
+    """Every unit of ``top``'s subtree (within reach), each over its own subtree, in tree order,
+    with its parent's name; ranks are among siblings. Two queries; one row per unit (not per cadre)."""
+    eligible = _eligible(session, contest, actor, top)
+    low, high = top.subtree_range
+    units = list(session.scalars(select(OrgUnit).where(OrgUnit.path >= low, OrgUnit.path < high).order_by(OrgUnit.path)))
+    groups = _subtree_mapping(lambda g: and_(g.path >= low, g.path < high)).subquery("groups")
+    figures = _group_figures(session, contest, eligible, groups)
+    names = {u.id: u.name for u in units}
+    rows = [UnitFigures(u, *figures.get(u.id, (0, 0, None, 0))) for u in units]
+    siblings: dict[int | None, list[UnitFigures]] = {}
+    for row in rows:
+        siblings.setdefault(row.unit.parent_id, []).append(row)
+    for group in siblings.values():
+        rank_units(group)
+    return [(row, names.get(row.unit.parent_id, "")) for row in rows]
+
+
+# --- trends -----------------------------------------------------------------------------------
+
+@dataclass
+class TrendPoint:
+    contest: Contest
+    eligible: int
+    participants: int
+    average_score: float | None
+    max_score: float | None
+    pass_count: int
+
+    @property
+    def participation_rate(self) -> float | None:
+        return round(self.participants / self.eligible, 4) if self.eligible else None
+
+    @property
+    def score_rate(self) -> float | None:
+        """Average score as a share of full marks (contests with different full marks compare)."""
+        if self.average_score is None or not self.max_score:
+            return None
+        return round(self.average_score / self.max_score, 4)
+
+    @property
+    def pass_rate(self) -> float | None:
+        return round(self.pass_count / self.participants, 4) if self.participants else None
+
+
+@dataclass
+class YearFigures:
+    year: int
+    contests: int
+    eligible: int
+    participants: int
+    score_rate: float | None
+
+    @property
+    def participation_rate(self) -> float | None:
+        return round(self.participants / self.eligible, 4) if self.eligible else None
+
+
+def unit_trends(session: Session, actor: User, unit: OrgUnit, *, year: int | None = None) -> list[TrendPoint]:
+    """Per contest concerning ``unit`` (oldest first): eligible, participants, average score within
+    the unit's subtree. Two queries for the contests and paths, one aggregate for all of them."""
+    contests = [c for c in reportable_contests(session, actor, unit=unit) if year is None or _year(c.opens_at) == year]
+    contests.sort(key=lambda c: (c.opens_at, c.id))
+    if not contests:
+        return []
+    paths = _paths(session, {u for c in contests for u in (c.eligible_unit_ids or [c.org_unit_id])})
+    low, high = unit.subtree_range
+    eligible = union_all(*[
+        scoped(eligible_users_stmt(session, c, unit_paths=paths), actor, User.org_unit_id)
+        .where(OrgUnit.path >= low, OrgUnit.path < high)
+        .with_only_columns(literal(c.id).label("contest_id"), User.id.label("user_id"))
+        for c in contests
+    ]).subquery("eligible")
+    counted = union_all(*[
+        select(literal(c.id).label("contest_id"), sub.c.user_id, sub.c.score, sub.c.max_score, sub.c.passed)
+        for c in contests for sub in (counted_attempts(c),)
+    ]).subquery("counted")
+    figures = {
+        contest_id: (n, p, avg, top, passes)
+        for contest_id, n, p, avg, top, passes in session.execute(
+            select(eligible.c.contest_id, func.count(), func.count(counted.c.score), func.avg(counted.c.score),
+                   func.max(counted.c.max_score), func.sum(case((counted.c.passed.is_(True), 1), else_=0)))
+            .select_from(eligible)
+            .outerjoin(counted, and_(counted.c.contest_id == eligible.c.contest_id, counted.c.user_id == eligible.c.user_id))
+            .group_by(eligible.c.contest_id)
+        )
+    }
+    points = []
+    for c in contests:
+        n, p, avg, top, passes = figures.get(c.id, (0, 0, None, None, 0))
+        points.append(TrendPoint(c, n, p, None if avg is None else round(float(avg), 2), top, int(passes or 0)))
+    return points
+
+
+def _year(moment: datetime) -> int:
+    return moment.year
+
+
+def yearly(points: list[TrendPoint]) -> list[YearFigures]:
+    """Sum the contests of each year: participation over all of them, mean score rate weighted by participants."""
+    years: dict[int, list[TrendPoint]] = {}
+    for point in points:
+        years.setdefault(_year(point.contest.opens_at), []).append(point)
+    out = []
+    for year, group in sorted(years.items()):
+        scored = [(p.score_rate, p.participants) for p in group if p.score_rate is not None]
+        weight = sum(n for _r, n in scored)
+        out.append(YearFigures(year, len(group), sum(p.eligible for p in group), sum(p.participants for p in group),
+                               round(sum(r * n for r, n in scored) / weight, 4) if weight else None))
+    return out
