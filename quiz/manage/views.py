@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from question_bank.db import begin_write
+from question_bank.item_analysis import EFFICIENCY_FLOOR, FACILITY_HIGH, FACILITY_LOW, MIN_ATTEMPTS
 from question_bank.messages import N_
 from question_bank.models import Bank, Question, Subject
 from question_bank.services import banks_visible_to, can_use_bank, search_questions
@@ -35,6 +36,7 @@ from quiz.auth.access import role_required
 from quiz.contests import papers as paper_rules
 from quiz.contests.attempts import extend_attempt, finalise_expired
 from quiz.contests.errors import ContestError
+from quiz.contests.item_analysis import contest_item_analysis
 from quiz.contests.leaderboard import contest_leaderboard, live_summary, unit_standings
 from quiz.contests.models import Attempt, Contest, Paper
 from quiz.contests.services import (
@@ -745,6 +747,21 @@ def contest_results(contest_id: int):
     units = unit_standings(s, contest)
     return render_template("manage/results.html", contest=contest, phase=phase, rows=rows, units=units, totals=_totals(units),
                            limit=LEADERBOARD_LIMIT, confirm=ConfirmForm())
+
+
+# ---- item analysis -----------------------------------------------------------------------------
+
+
+@bp.route("/contests/<int:contest_id>/items")
+@role_required("organizer")
+def contest_items(contest_id: int):
+    """试题分析: facility, discrimination, efficiency, option shares per question, α of the paper."""
+    s = get_session()
+    contest = _contest(contest_id)
+    result = contest_item_analysis(s, contest)
+    return render_template("manage/items.html", contest=contest, phase=contest.phase(now()), result=result,
+                           analysis=result.analysis, questions=result.questions, min_attempts=MIN_ATTEMPTS,
+                           floor=EFFICIENCY_FLOOR, high=FACILITY_HIGH, low=FACILITY_LOW)
 
 
 # ---- the organizer's home page -----------------------------------------------------------------
