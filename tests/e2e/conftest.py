@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from question_bank.db import Base
 
 from quiz import create_app
+from tests.e2e.a11y import A11Y_PREFIX, WATCH_JS
 from tests.e2e.browser import chromium_path, in_ci, launch
 
 
@@ -97,6 +98,22 @@ def demo(live_app, demo_rows):
     return live_app
 
 
+A11Y_PROBLEMS: list[str] = []  # reported by WATCH_JS from every page the current test loaded
+
+
+@pytest.fixture(autouse=True)
+def every_page_is_accessible():
+    """Fails a browser test that loaded a page with an unlabelled input or text below AA contrast."""
+    A11Y_PROBLEMS.clear()
+    yield
+    problems = list(dict.fromkeys(A11Y_PROBLEMS))
+    A11Y_PROBLEMS.clear()
+    assert not problems, "accessibility problems on pages this journey loaded:\n" + "\n".join(problems[:20])
+
+
 def new_page(browser, viewport, locale="zh-CN"):
+    """A fresh browser context and page; every page it loads is checked by ``a11y.WATCH_JS``."""
     context = browser.new_context(viewport=viewport, locale=locale)
+    context.add_init_script(WATCH_JS)
+    context.on("console", lambda message: A11Y_PROBLEMS.append(message.text) if message.text.startswith(A11Y_PREFIX) else None)
     return context, context.new_page()
