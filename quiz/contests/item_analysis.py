@@ -102,3 +102,25 @@ def contest_item_analysis(session: Session, contest: Contest, *, min_attempts: i
     order += sorted(q for q in specs if q not in listed)
     analysis = analyse(list(attempts.values()), specs, order=order, min_attempts=min_attempts)
     return ContestItemAnalysis(contest, analysis, questions)
+
+
+def export_rows(result: ContestItemAnalysis, translate) -> list[list[object]]:
+    """The page's table as spreadsheet rows (numbers stay numbers; a value that could not be computed
+    is an empty cell and its reason goes to the last column). ``translate(Message) -> str``.
+
+    Columns: number, question id, type, stem, attempts, facility, discrimination, efficiency,
+    D, option shares ("A 50%✓；B 0%…", blank last), flags, reasons."""
+    rows: list[list[object]] = []
+    for number, item in enumerate(result.analysis.items, start=1):
+        info = result.questions[item.question_id]
+        measures = (item.facility, item.discrimination, item.efficiency, item.upper_lower)
+        reasons = list(dict.fromkeys(translate(m.reason) for m in measures if m.value is None and m.reason is not None))
+        shares = "；".join(f"{o.key} {o.share:.0%}{'✓' if o.correct else ''}" for o in item.options)
+        if item.options and item.blank_count:
+            shares += f"；— {item.blank_share:.0%}"
+        rows.append([
+            number, item.question_id, item.type, info.stem, item.attempts,
+            *(None if m.value is None else round(m.value, 4) for m in measures),
+            shares, "；".join(translate(f) for f in item.flags), "；".join(reasons),
+        ])
+    return rows

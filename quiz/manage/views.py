@@ -37,6 +37,7 @@ from quiz.contests import papers as paper_rules
 from quiz.contests.attempts import extend_attempt, finalise_expired
 from quiz.contests.errors import ContestError
 from quiz.contests.item_analysis import contest_item_analysis
+from quiz.contests.item_analysis import export_rows as export_item_rows
 from quiz.contests.leaderboard import contest_leaderboard, live_summary, unit_standings
 from quiz.contests.models import Attempt, Contest, Paper
 from quiz.contests.services import (
@@ -64,6 +65,7 @@ from quiz.contests.services import (
 from quiz.db import get_session
 from quiz.i18n import translate
 from quiz.manage import bp
+from quiz.reports.exporting import xlsx_response
 from quiz.manage.forms import (
     COUNT_CHOICES,
     LEADERBOARD_CHOICES,
@@ -762,6 +764,31 @@ def contest_items(contest_id: int):
     return render_template("manage/items.html", contest=contest, phase=contest.phase(now()), result=result,
                            analysis=result.analysis, questions=result.questions, min_attempts=MIN_ATTEMPTS,
                            floor=EFFICIENCY_FLOOR, high=FACILITY_HIGH, low=FACILITY_LOW)
+
+
+ITEM_TYPE_NAMES = {"single": N_("单选"), "multiple": N_("多选"), "true_false": N_("判断"), "fill_blank": N_("填空"),
+                   "short_answer": N_("简答")}
+ITEM_WIDTHS = [6, 8, 6, 48, 8, 9, 9, 9, 9, 28, 40, 30]
+
+
+@bp.route("/contests/<int:contest_id>/items.xlsx")
+@role_required("organizer")
+def contest_items_export(contest_id: int):
+    """The item-analysis table as xlsx (quiz.reports.exporting: neutralised cells, a sheet of the settings)."""
+    s = get_session()
+    contest = _contest(contest_id)
+    result = contest_item_analysis(s, contest)
+    rows = export_item_rows(result, translate)
+    for row in rows:
+        row[2] = _(ITEM_TYPE_NAMES.get(row[2], row[2]))
+    headers = [_("题号"), _("题目编号"), _("题型"), _("题干"), _("作答人数"), _("难度系数"), _("区分度"), _("区分效率"),
+               _("高低分组 D"), _("选项分布"), _("提示"), _("未能计算的原因")]
+    analysis = result.analysis
+    shown = lambda v: "%.4f" % v.value if v.value is not None else translate(v.reason)  # noqa: E731
+    filters = [(_("竞赛"), contest.title), (_("每人计入"), _("最高分") if contest.counts == "best" else _("最后一次")),
+               (_("计入统计的答卷"), str(analysis.attempts)), (_("整卷信度 α"), shown(analysis.alpha)), ("KR-20", shown(analysis.kr20))]
+    return xlsx_response(_("试题分析-%(title)s.xlsx", title=contest.title), _("试题分析"), headers, rows, filters=filters,
+                         widths=ITEM_WIDTHS)
 
 
 # ---- the organizer's home page -----------------------------------------------------------------

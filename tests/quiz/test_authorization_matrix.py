@@ -133,6 +133,7 @@ EXPECTED: dict[str, Rule] = {
     "manage.contest_extend": Rule(roles("organizer"), scoped=True),
     "manage.contest_results": Rule(roles("organizer"), scoped=True),
     "manage.contest_items": Rule(roles("organizer"), scoped=True),
+    "manage.contest_items_export": Rule(roles("organizer"), scoped=True),
     # practice and self-tests: any signed-in user; a set, review-book entry or mock exam not theirs is 404
     "practice.index": SIGNED_IN,
     "practice.random_practice": SIGNED_IN,

@@ -126,3 +126,31 @@ def test_the_page_runs_the_same_queries_for_one_attempt_and_for_six(app, auth, s
     auth.client.get(f"/manage/contests/{few.id}/items")  # warm up
     assert _count_queries(app, auth.client, f"/manage/contests/{few.id}/items") == \
         _count_queries(app, auth.client, f"/manage/contests/{many.id}/items")
+
+
+def test_the_xlsx_export_holds_the_same_figures_as_the_page(auth, session, world):
+    """Numbers stay numbers (Q1 facility 5/6 = 0.8333, Q4 r = −2/√82 = −0.2209), the flags and the
+    settings sheet with α = 40/123 = 0.3252; a cadre cannot download it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    contest = _contest(session, world)
+    answer_matrix(session, contest, world["cadres"], MATRIX)
+    auth.login("org_zz")
+    assert f"/manage/contests/{contest.id}/items.xlsx" in auth.client.get(f"/manage/contests/{contest.id}/items").get_data(as_text=True)
+    response = auth.client.get(f"/manage/contests/{contest.id}/items.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:6] == ("题号", "题目编号", "题型", "题干", "作答人数", "难度系数")
+    assert [r[1] for r in rows[1:]] == [q.id for q in world["singles"]]
+    assert rows[1][2] == "单选" and rows[1][4] == 6 and rows[1][5] == pytest.approx(0.8333)
+    assert rows[4][6] == pytest.approx(-0.2209) and "区分度为负" in rows[4][10]
+    assert rows[2][9] == "A 50%✓；B 0%；C 50%；D 0%"
+    settings = dict(book.worksheets[1].iter_rows(min_row=2, values_only=True))
+    assert settings["整卷信度 α"] == "0.3252" and settings["计入统计的答卷"] == "6"
+    cadre = Auth(auth.client.application.test_client())
+    cadre.login("js0")
+    assert cadre.client.get(f"/manage/contests/{contest.id}/items.xlsx").status_code == 403
