@@ -304,6 +304,8 @@ def rollup_rows_for_export(session: Session, actor: User, contest: Contest, top:
     groups = _subtree_mapping(lambda g: and_(g.path >= low, g.path < high)).subquery("groups")
     figures = _group_figures(session, contest, eligible, groups)
     names = {u.id: u.name for u in units}
+    if top.parent is not None:
+        names[top.parent.id] = top.parent.name
     rows = [UnitFigures(u, *figures.get(u.id, (0, 0, None, 0))) for u in units]
     siblings: dict[int | None, list[UnitFigures]] = {}
     for row in rows:
