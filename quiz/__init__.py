@@ -57,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     from quiz.practice import bp as practice_bp; app.register_blueprint(practice_bp, url_prefix="/practice")  # noqa: E702
     from quiz.take import bp as take_bp; app.register_blueprint(take_bp)  # noqa: E702  (the cadre's contest pages)
     from quiz.materials import bp as materials_bp; app.register_blueprint(materials_bp, url_prefix="/materials")  # noqa: E702
+    from quiz.assessment import bp as assessment_bp; app.register_blueprint(assessment_bp, url_prefix="/assessment")  # noqa: E702
     from quiz.reports import bp as reports_bp; app.register_blueprint(reports_bp, url_prefix="/reports")  # noqa: E702
 
     _register_template_helpers(app)

@@ -141,3 +141,4 @@ def register_commands(app: Flask) -> None:
     from quiz.contests.cli import register as register_contest_commands; register_contest_commands(app)  # noqa: E702  (close-expired)
     from quiz.backup import register as register_backup_commands; register_backup_commands(app)  # noqa: E702  (backup, restore)
     from quiz.materials.cli import register as register_material_commands; register_material_commands(app)  # noqa: E702  (import-material)
+    from quiz.assessment.cli import register as register_assessment_commands; register_assessment_commands(app)  # noqa: E702  (compute-assessment)

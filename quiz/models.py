@@ -8,3 +8,4 @@ from quiz.uploads.models import PendingUpload  # noqa: F401
 from question_bank.models import Bank, KnowledgePoint, Question, QuestionVersion, Subject  # noqa: F401
 from quiz.contests.models import Attempt, AttemptQuestion, Contest, Paper, PaperItem, PaperRule, PaperVariant, Response  # noqa: F401
 from quiz.practice.models import Favourite, MockPaper, PracticeAnswer, PracticeItem, PracticeSet, ReviewEntry, SequentialCursor  # noqa: F401
+from quiz.assessment.models import AssessmentEntry, AssessmentExemption, AssessmentPlan, AssessmentRecord  # noqa: F401

@@ -70,6 +70,7 @@ def seed_demo(session: Session) -> list[tuple[str, str, str, list[str]]]:
     from quiz.contests.seed import seed_demo_contests; seed_demo_contests(session, created["organizer"])  # noqa: E702
     from quiz.materials.seed import seed_demo_materials; seed_demo_materials(session, created["organizer"], services.find_bank(session, units["河南省委组织部"].id, DEMO_BANK_NAME))  # noqa: E702
     from quiz.practice.seed import seed_demo_practice; seed_demo_practice(session)  # noqa: E702
+    from quiz.assessment.seed import seed_demo_assessment; seed_demo_assessment(session)  # noqa: E702
     set_setting(session, DEMO_KEY, "1")
     session.flush()
     return accounts
