@@ -73,18 +73,37 @@ def default_widths(headers: Sequence[str]) -> list[int]:
     return [max(8, min(40, sum(2 if ord(ch) > 0x2E80 else 1 for ch in h) + 4)) for h in headers]
 
 
+def _formatted(ws, formats: Sequence[str | None]):
+    """A row builder applying ``formats`` (Excel number formats such as ``0.0%``) to numeric cells."""
+    def build(row: Sequence[Any]) -> list[Any]:
+        out = []
+        for index, value in enumerate(row):
+            value = _xlsx_value(value)
+            fmt = formats[index] if index < len(formats) else None
+            if fmt and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = fmt
+                value = cell
+            out.append(value)
+        return out
+    return build
+
+
 def write_xlsx(out: IO[bytes], sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
-               filters: Sequence[tuple[str, str]] = (), widths: Sequence[int] | None = None) -> int:
-    """Write the workbook to ``out`` (a binary file); returns the number of data rows."""
+               filters: Sequence[tuple[str, str]] = (), widths: Sequence[int] | None = None,
+               formats: Sequence[str | None] | None = None) -> int:
+    """Write the workbook to ``out`` (a binary file); returns the number of data rows.
+    ``formats``: an Excel number format per column (None: as is), e.g. ``0.0%`` for a rate."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet_title[:31] or "Sheet1")
     for index, width in enumerate(widths or default_widths(headers), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
     ws.append(_header_cells(ws, headers))
+    build = _formatted(ws, formats) if formats else (lambda row: [_xlsx_value(v) for v in row])
     count = 0
     for row in rows:
-        ws.append([_xlsx_value(v) for v in row])
+        ws.append(build(row))
         count += 1
     fs = wb.create_sheet(title=FILTERS_SHEET)
     fs.column_dimensions["A"].width = 16
@@ -128,11 +147,12 @@ def _send(spool: IO[bytes], filename: str, mimetype: str) -> Response:
 
 
 def xlsx_response(filename: str, sheet_title: str, headers: list[str], rows: Iterable[Sequence[Any]], *,
-                  filters: Sequence[tuple[str, str]] = (), widths: list[int] | None = None) -> Response:
+                  filters: Sequence[tuple[str, str]] = (), widths: list[int] | None = None,
+                  formats: Sequence[str | None] | None = None) -> Response:
     """An xlsx download: frozen header row, column widths, and a sheet 筛选条件 of the filters used."""
     spool = tempfile.TemporaryFile()  # anonymous: removed when the response closes it
     try:
-        write_xlsx(spool, sheet_title, headers, rows, filters=filters, widths=widths)
+        write_xlsx(spool, sheet_title, headers, rows, filters=filters, widths=widths, formats=formats)
         spool.seek(0, io.SEEK_END)
         return _send(spool, filename, XLSX_MIMETYPE)
     except BaseException:

@@ -172,6 +172,7 @@ def _max_score(contest: Contest) -> float | None:
 
 UNIT_HEADERS = ["单位", "上级单位", "层级", "应参赛", "参赛人数", "参与率", "平均分", "及格人数", "及格率", "同级排名"]
 UNIT_WIDTHS = [28, 24, 6, 10, 10, 10, 10, 10, 10, 10]
+UNIT_FORMATS = [None, None, None, None, None, "0.0%", "0.00", None, "0.0%", None]
 
 
 @bp.route("/contests/<int:contest_id>/units/export")
@@ -186,11 +187,11 @@ def units_export(contest_id: int):
     headers = [_(h) for h in UNIT_HEADERS]
     filters = [(_("竞赛"), contest.title), (_("范围"), top.name + _("及其下级单位")), (_("导出人"), current_user.name),
                (_("导出时间"), local_time(now(), "yyyy-MM-dd HH:mm")),
-               (_("说明"), _("每个单位的数字包含其全部下级单位；参与率、及格率为小数（0.95 即 95%）"))]
+               (_("说明"), _("每个单位的数字包含其全部下级单位"))]
     name = f"{contest.title}-{_('单位汇总')}"
     if request.args.get("format") == "csv":
         return csv_response(f"{name}.csv", headers, rows, filters=filters)
-    return xlsx_response(f"{name}.xlsx", _("单位汇总"), headers, rows, filters=filters, widths=UNIT_WIDTHS)
+    return xlsx_response(f"{name}.xlsx", _("单位汇总"), headers, rows, filters=filters, widths=UNIT_WIDTHS, formats=UNIT_FORMATS)
 
 
 @bp.route("/trends")

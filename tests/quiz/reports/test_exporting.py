@@ -77,3 +77,10 @@ def test_csv_response_has_bom_and_neutralised_cells(flask_app):
     assert f"filename*=UTF-8''{quote('单位汇总.csv')}" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows == [["单位", "平均分"], ["'+市委", "88.5"], ["县委", "-1"], [], ["筛选条件"], ["年份", "2026"]]
+
+
+def test_xlsx_number_formats_apply_to_numbers_only(flask_app):
+    response = xlsx_response("x.xlsx", "s", ["单位", "参与率"], iter([["金水", 0.6667], ["二七", None]]), formats=[None, "0.0%"])
+    ws = load_workbook(io.BytesIO(_body(response))).worksheets[0]
+    assert ws["B2"].value == 0.6667 and ws["B2"].number_format == "0.0%"
+    assert ws["B3"].value is None
