@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from question_bank.db import utcnow
 from quiz.contests.models import Attempt, AttemptQuestion, Response
-from tests.e2e.a11y import assert_accessible, focus_is_visible
+from tests.e2e.a11y import active, assert_accessible, assert_focus_visible, focus_is_visible, tab_to
 from tests.e2e.browser import DESKTOP, PHONE
 from tests.e2e.conftest import new_page
 from tests.factories import PASSWORD, make_bank, make_contest, make_paper, make_question, make_unit, make_user
@@ -315,3 +315,87 @@ def test_a_newer_answer_from_another_device_is_never_overwritten_by_an_older_uns
     assert first_choice != third_choice
     phone_context.close()
     desk_context.close()
+
+
+def test_the_attempt_page_works_with_the_keyboard_alone(browser, live_server, live_app):
+    """Answer, move between questions and submit with Tab, Shift+Tab, Space, Enter and the arrow
+    keys only; focus is visible at every stop (``tab_to`` checks each one)."""
+    journey = Journey(live_app, time_limit_minutes=30)
+    context, page = new_page(browser, PHONE)
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/contests/{journey.contest_id}")
+    tab_to(page, "el.tagName === 'BUTTON' && el.textContent.trim() === '开始答题'")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/attempts/*")
+    expect(question(page, 1)).to_be_visible()
+    attempt_id = journey.attempt().id
+
+    # 1 (single): Tab reaches the options, the arrow key chooses the next one.
+    tab_to(page, "el.type === 'radio'")
+    first = active(page, "el.value")
+    page.keyboard.press("ArrowDown")
+    second = active(page, "el.value")
+    assert second != first
+    expect(question(page, 1).locator("input:checked")).to_have_count(1)
+    assert question(page, 1).locator("input:checked").get_attribute("value") == second
+    # 下一题 by Enter: question 2 shows and its title has focus.
+    tab_to(page, "el.id === 'next'")
+    page.keyboard.press("Enter")
+    expect(question(page, 2)).to_be_visible()
+    assert active(page, "el.id") == "q-2-title"
+    # 2 (multiple): Space ticks the first and the third box.
+    tab_to(page, "el.type === 'checkbox'")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert_focus_visible(page)
+    page.keyboard.press("Space")
+    expect(question(page, 2).locator("input:checked")).to_have_count(2)
+    ticked = sorted(question(page, 2).locator("input:checked").evaluate_all("els => els.map((e) => e.value)"))
+    # 3 (true/false): Space chooses 正确, the arrow key moves the choice to 错误.
+    tab_to(page, "el.id === 'next'")
+    page.keyboard.press("Enter")
+    expect(question(page, 3)).to_be_visible()
+    tab_to(page, "el.type === 'radio'")
+    page.keyboard.press("Space")
+    expect(question(page, 3).get_by_label("正确")).to_be_checked()
+    page.keyboard.press("ArrowDown")
+    expect(question(page, 3).get_by_label("错误")).to_be_checked()
+    # 4 (fill in): type into the blanks, Tab between them.
+    tab_to(page, "el.id === 'next'")
+    page.keyboard.press("Enter")
+    expect(question(page, 4)).to_be_visible()
+    tab_to(page, "el.classList.contains('q-blank')")
+    page.keyboard.type("民主集中制")
+    page.keyboard.press("Tab")
+    page.keyboard.type("党管干部")
+    # Back with 上一题 (Tab on to 下一题, Shift+Tab back one): question 3 still holds 错误.
+    tab_to(page, "el.id === 'next'")
+    tab_to(page, "el.id === 'prev'", backwards=True, limit=1)
+    page.keyboard.press("Enter")
+    expect(question(page, 3)).to_be_visible()
+    expect(question(page, 3).get_by_label("错误")).to_be_checked()
+    # The navigator: straight to question 8.
+    tab_to(page, "el.classList.contains('nav-item') && el.textContent.trim() === '8'")
+    page.keyboard.press("Enter")
+    expect(question(page, 8)).to_be_visible()
+    assert active(page, "el.id") == "q-8-title"
+    stored = wait_for(lambda: (lambda r: r if len(r) == 4 and r.get(4) == ["民主集中制", "党管干部"] else None)(journey.responses(attempt_id)),
+                      what="the four keyboard answers on the server")
+    # (options may be shuffled per attempt: the server stores canonical keys, so compare shapes)
+    assert isinstance(stored[1], str) and len(stored[2]) == len(ticked) == 2 and stored[3] is False
+
+    # 交卷: the dialog opens with focus on 返回检查; Tab to 确认交卷 and Enter.
+    tab_to(page, "el.id === 'submit'")
+    page.keyboard.press("Enter")
+    expect(page.locator("#submit-dialog")).to_be_visible()
+    assert active(page, "el.id") == "submit-cancel"
+    assert_focus_visible(page)
+    assert_accessible(page)
+    page.keyboard.press("Tab")
+    assert active(page, "el.id") == "submit-confirm"
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/result")
+    assert journey.attempt().status == "submitted"
+    context.close()
