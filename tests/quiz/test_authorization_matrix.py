@@ -165,6 +165,26 @@ EXPECTED: dict[str, Rule] = {
     "reports.unit_rollup": Rule(roles("hr", "organizer"), scoped=True),
     "reports.units_export": Rule(roles("hr", "organizer"), scoped=True),
     "reports.trends": Rule(roles("hr", "organizer"), scoped=True),
+    # annual assessment: HR's plans and records (a plan or record outside their subtree is 404); a cadre's own records
+    "assessment.plans": Rule(roles("hr")),
+    "assessment.plan_new": Rule(roles("hr")),
+    "assessment.plan": Rule(roles("hr"), scoped=True),
+    "assessment.plan_edit": Rule(roles("hr"), scoped=True),
+    "assessment.compute": Rule(roles("hr"), scoped=True),
+    "assessment.lock": Rule(roles("hr"), scoped=True),
+    "assessment.revisions": Rule(roles("hr"), scoped=True),
+    "assessment.export": Rule(roles("hr"), scoped=True),
+    "assessment.exemptions": Rule(roles("hr"), scoped=True),
+    "assessment.exemption_delete": Rule(roles("hr"), scoped=True),
+    "assessment.hours": Rule(roles("hr"), scoped=True),
+    "assessment.import_upload": Rule(roles("hr"), scoped=True),
+    "assessment.import_confirm": Rule(roles("hr"), scoped=True),
+    "assessment.import_template": Rule(roles("hr"), scoped=True),
+    "assessment.record": Rule(roles("hr"), scoped=True),
+    "assessment.record_adjust": Rule(roles("hr"), scoped=True),
+    "assessment.record_card": Rule(roles("hr"), scoped=True),
+    "assessment.mine": SIGNED_IN,
+    "assessment.my_record": Rule(ANY, scoped=True),
 }
 
 
@@ -265,6 +285,8 @@ def url_values(world: World, rule, actor, side: str, client) -> dict:
             values[name] = _session_row(world, side, actor)
         elif name in ("set_id", "entry_id", "mock_id", "mock_paper_id"):
             values[name] = _practice_objects(world, side, actor)[name]
+        elif name in ("plan_id", "record_id"):
+            values[name] = _assessment_objects(world, side, actor)[name]
         elif name in values:
             continue
         else:
@@ -338,6 +360,28 @@ def _practice_objects(world: World, side: str, actor) -> dict:
         objects[key] = {"set_id": practice_set.id, "entry_id": entry.id, "mock_id": mock.id, "mock_paper_id": objects["mock_paper"].id}
         session.commit()
     return objects[key]
+
+
+def _assessment_objects(world: World, side: str, actor) -> dict:
+    """A computed plan of 郑州 (inside: every actor is one of its cadres) or of 洛龙 (outside), and
+    a record in it: the actor's own inside (the cadre's for anonymous callers), someone in 洛龙 outside."""
+    from sqlalchemy import select
+
+    from quiz.assessment.models import AssessmentRecord
+    from quiz.assessment.services import compute_plan, create_plan
+
+    objects = getattr(world, side)
+    if "plan" not in objects:
+        unit = world.units["郑州"] if side == "inside" else objects["unit"]
+        plan = create_plan(world.session, None, title=f"{side}考核方案", year=2026, org_unit_id=unit.id,
+                           components=[{"key": "c1", "kind": "practice", "name": "练习题量", "weight": 100, "measure": "volume", "target": 10}])
+        compute_plan(world.session, None, plan)
+        objects["plan"] = plan
+        world.session.commit()
+    plan = objects["plan"]
+    owner = (actor or world.actors["cadre"]) if side == "inside" else world.outside["user"]
+    record_id = world.session.scalar(select(AssessmentRecord.id).where(AssessmentRecord.plan_id == plan.id, AssessmentRecord.user_id == owner.id))
+    return {"plan_id": plan.id, "record_id": record_id}
 
 
 def _pending_upload_token(world: World, actor, side: str) -> str:
