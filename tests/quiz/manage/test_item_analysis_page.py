@@ -73,6 +73,7 @@ def test_the_organizer_sees_each_questions_figures_flags_and_bank_link(auth, ses
     for sentence in ("本题平均得分占满分的比例", "本题得分与其余各题总分的相关系数", "可能达到的最大区分度的百分比", "整张试卷各题是否在测同一种能力"):
         assert sentence in html
     assert 'class="table-wrap"' in html  # the wide table scrolls sideways on a phone
+    assert ' style="' not in html  # the bars are SVG: the Content-Security-Policy blocks inline styles
     results = auth.client.get(f"/manage/contests/{contest.id}/results").get_data(as_text=True)
     assert f"/manage/contests/{contest.id}/items" in results
 
