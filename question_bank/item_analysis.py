@@ -44,7 +44,7 @@ CHOICE_TYPES = ("single", "multiple")
 _EPSILON = 1e-12  # a variance below this is zero (float noise of equal values)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a contest of 100,000 attempts holds millions of these
 class ItemScore:
     """One attempt's result on one question: points awarded (None while it waits for a marker),
     the question's points in that attempt, and the canonical option letters chosen (single
@@ -133,28 +133,33 @@ def covariance(xs: Sequence[float], ys: Sequence[float]) -> float:
     return math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys)) / len(xs)
 
 
-def point_biserial(items: Sequence[float], rest: Sequence[float], *, min_attempts: int = MIN_ATTEMPTS) -> Value:
-    """Pearson correlation of item scores with rest-of-test scores (Moodle's discrimination index / 100)."""
-    if len(items) < max(min_attempts, 2):
-        return Value.missing(N_("作答人数少于 %(n)d 人，暂不计算"), n=max(min_attempts, 2))
-    vx, vy = variance(items), variance(rest)
-    if vx == 0:
-        return Value.missing(N_("所有人本题得分相同，无法计算"))
-    if vy == 0:
-        return Value.missing(N_("所有人其余题目得分相同，无法计算"))
-    return Value(_clamp(covariance(items, rest) / math.sqrt(vx * vy)))
-
-
-def discriminative_efficiency(items: Sequence[float], rest: Sequence[float], *, min_attempts: int = MIN_ATTEMPTS) -> Value:
-    """cov(item, rest) / cov(sorted item, sorted rest): Moodle's discriminative efficiency / 100."""
+def _cannot_correlate(items: Sequence[float], rest: Sequence[float], min_attempts: int) -> Value | None:
+    """Why item and rest scores cannot be correlated (too few, or one side constant), or None."""
     if len(items) < max(min_attempts, 2):
         return Value.missing(N_("作答人数少于 %(n)d 人，暂不计算"), n=max(min_attempts, 2))
     if variance(items) == 0:
         return Value.missing(N_("所有人本题得分相同，无法计算"))
     if variance(rest) == 0:
         return Value.missing(N_("所有人其余题目得分相同，无法计算"))
-    best = covariance(sorted(items), sorted(rest))
-    return Value(covariance(items, rest) / best)
+    return None
+
+
+def point_biserial(items: Sequence[float], rest: Sequence[float], *, min_attempts: int = MIN_ATTEMPTS) -> Value:
+    """Pearson correlation of item scores with rest-of-test scores (Moodle's discrimination index / 100)."""
+    refused = _cannot_correlate(items, rest, min_attempts)
+    if refused is not None:
+        return refused
+    return Value(_clamp(covariance(items, rest) / math.sqrt(variance(items) * variance(rest))))
+
+
+def discriminative_efficiency(items: Sequence[float], rest: Sequence[float], *, min_attempts: int = MIN_ATTEMPTS) -> Value:
+    """cov(item, rest) / cov(sorted item, sorted rest): Moodle's discriminative efficiency / 100.
+    The sorted pairing gives the largest covariance two such sets of values can have, which is
+    positive whenever neither side is constant."""
+    refused = _cannot_correlate(items, rest, min_attempts)
+    if refused is not None:
+        return refused
+    return Value(covariance(items, rest) / covariance(sorted(items), sorted(rest)))
 
 
 def upper_lower(fractions: Sequence[float], totals: Sequence[float], *, share: float = GROUP_SHARE,

@@ -17,16 +17,9 @@ from quiz.contests import attempts as svc
 from quiz.contests.item_analysis import contest_item_analysis
 from quiz.contests.models import AttemptQuestion, PaperVariant
 from tests.factories import make_contest, make_paper, make_question, make_user
+from tests.question_bank.test_item_analysis import MATRIX  # the hand-computed data set
 from tests.quiz.contests.conftest import T0
 
-MATRIX = [
-    [1, 1, 1, 1],
-    [1, 1, 1, 0],
-    [1, 1, 0, 0],
-    [1, 0, 1, 0],
-    [0, 0, 0, 1],
-    [1, 0, 0, 0],
-]
 
 
 def answer_matrix(session, contest, cadres, matrix, *, wrong: str = "C", now=T0, number_of_minutes: int = 5):

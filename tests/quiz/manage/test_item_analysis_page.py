@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
-
 from tests.factories import make_bank, make_contest, make_paper, make_province, make_question, make_user
 from tests.quiz.conftest import Auth
 from tests.quiz.contests.conftest import T0, Clock
 from tests.quiz.contests.test_item_analysis import MATRIX, answer_matrix
+from tests.quiz.manage.test_views import _count_queries
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -105,18 +104,6 @@ def test_a_cadre_is_refused_and_another_citys_organizer_sees_nothing(app, sessio
     other = Auth(app.test_client())
     other.login("org_ly")
     assert other.client.get(f"/manage/contests/{contest.id}/items").status_code == 404
-
-
-def _count_queries(app, client, path: str) -> int:
-    engine = app.extensions["db_engine"]
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
 
 
 def test_the_page_runs_the_same_queries_for_one_attempt_and_for_six(app, auth, session, world):
