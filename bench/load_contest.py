@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import signal
 import sys
 import tempfile
@@ -136,7 +135,7 @@ def prepare(engine, cadres: int) -> dict[str, Any]:
         conn.execute(insert(User.__table__), [
             {"username": u, "name": f"基准干部{i}", "org_unit_id": county_id, "position": "", "phone": "",
              "password_hash": real_hash if i < LOGIN_SAMPLE else cheap_hash, "must_change_password": False, "active": True,
-             "session_token": secrets.token_hex(16), "created_at": now} for i, u in enumerate(usernames)])
+             "created_at": now} for i, u in enumerate(usernames)])
         ids = conn.scalars(select(User.id).where(User.username.like("bench%"))).all()
         conn.execute(insert(UserRole.__table__), [{"user_id": i, "role": "cadre"} for i in ids])
     return {"contest_id": contest_id, "usernames": usernames, "setup_seconds": time.perf_counter() - started}

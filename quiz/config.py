@@ -49,9 +49,12 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": env == "production",
-        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        # 在这台设备上保持登录: the remember cookie carries the same session key as the session
+        # cookie, and the session row caps it at QUIZ_REMEMBER_DAYS (docs/security.md, Sessions).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(os.environ.get("QUIZ_REMEMBER_DAYS", "14"))),
         "SESSION_IDLE_MINUTES": int(os.environ.get("QUIZ_SESSION_IDLE_MINUTES", "120")),
         "SESSION_ABSOLUTE_HOURS": int(os.environ.get("QUIZ_SESSION_ABSOLUTE_HOURS", "12")),
+        "SESSION_TOUCH_MINUTES": 5,  # a session row's last_seen_at is rewritten at most this often
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("QUIZ_SESSION_ABSOLUTE_HOURS", "12"))),
         "MAX_CONTENT_LENGTH": int(os.environ.get("QUIZ_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; a long contest must not expire it

@@ -1,7 +1,7 @@
 """Every mapped class of the platform, imported in one place so metadata (and Alembic) sees them all."""
 from __future__ import annotations
 
-from quiz.accounts.models import OrgUnit, User, UserRole  # noqa: F401
+from quiz.accounts.models import OrgUnit, User, UserRole, UserSession  # noqa: F401
 from quiz.audit.models import AuditEntry  # noqa: F401
 from quiz.settings.models import Setting  # noqa: F401
 from quiz.uploads.models import PendingUpload  # noqa: F401

@@ -1,9 +1,7 @@
-"""Security headers and session timeouts applied to every response, and ids kept in range."""
+"""Security headers, the end of sessions that timed out or were ended, and ids kept in range."""
 from __future__ import annotations
 
-import time
-
-from flask import Flask, abort, current_app, g, session
+from flask import Flask, abort, g, session
 from flask_login import current_user, logout_user, user_logged_out
 
 CSP = (
@@ -51,22 +49,19 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.before_request
-    def _timeouts():
-        """Idle and absolute session timeouts, checked on each request of a signed-in user."""
-        if not current_user.is_authenticated:
+    def _session_state():
+        """Load the signed-in user with their session row (quiz.auth.access.load_user checks it is
+        not revoked and within its idle and absolute limits). A session that ended is signed out
+        here, its cookies dropped, and the login page told why."""
+        current_user.is_authenticated  # noqa: B018  (loads the user: one query, user and session row)
+        state = g.pop("session_state", None)
+        if state is None:
             return None
-        now = int(time.time())
-        if "auth_started" not in session:  # signed in again from the remember cookie: the clocks start now
-            session["auth_started"] = session["last_seen"] = now
-        idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-        absolute = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
-        started = session.get("auth_started", now)
-        last = session.get("last_seen", now)
-        if now - last > idle or now - started > absolute:
-            logout_user()
-            session.clear()
-            session["expired"] = True
-            return None
-        if now - last > 60:  # rewrite the cookie at most once a minute
-            session["last_seen"] = now
+        logout_user()
+        locale = session.get("locale")
+        session.clear()
+        if locale:
+            session["locale"] = locale
+        if state in ("expired", "ended"):
+            session[state] = True
         return None

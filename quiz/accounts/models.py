@@ -6,7 +6,6 @@ on PostgreSQL (where the column uses the "C" collation so the range is bytewise)
 """
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
@@ -60,8 +59,6 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
-    # Rotated on password change, reset and deactivation: every session holding the old token ends.
-    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -96,8 +93,15 @@ class User(Base):
     def is_anonymous(self) -> bool:
         return False
 
+    # The signed-in device's record (quiz.accounts.user_sessions): set by sign-in and by the user
+    # loader, never stored. Flask-Login keeps get_id() in the session and the remember cookie.
+    session_key = None
+    signed_in_session = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        if not self.session_key:
+            raise RuntimeError("sign users in through quiz.accounts.user_sessions.start_user_session")
+        return self.session_key
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -111,3 +115,27 @@ class UserRole(Base):
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class UserSession(Base):
+    """One signed-in device (ASVS 7.4.1, 7.5.2): the signed cookie and the remember cookie carry a
+    random key whose SHA-256 is ``token_hash``; sign-out, the sessions page, an admin, a password
+    change or reset and deactivation set ``revoked_at``, and a copy of either cookie stops working.
+    Idle (``last_seen_at``, refreshed every few minutes) and absolute (``expires_at``) timeouts are
+    checked against this row on every request."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id_revoked_at", "user_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)  # 在这台设备上保持登录: no idle timeout, its own cap
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()

@@ -13,6 +13,7 @@ from question_bank.messages import BankError, N_
 from quiz.accounts.models import ROLES, OrgUnit, User, UserRole
 from quiz.accounts.passwords import check_policy, hash_password, verify_password
 from quiz.accounts.scope import can_reach_unit, can_reach_user, scoped, subtree_ids
+from quiz.accounts.user_sessions import revoke_all
 from quiz.audit.services import record
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
@@ -124,7 +125,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     check_policy(new, username=user.username)
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    user.session_token = secrets.token_hex(16)
+    revoke_all(session, user)  # every device, this one included: the view signs this one in afresh
     record(session, user, "user.change_password", target=user, org_unit_id=user.org_unit_id)
     session.flush()
 
@@ -136,7 +137,7 @@ def reset_password(session: Session, actor: User, user: User, new_password: str,
     check_policy(new_password, username=user.username)
     user.password_hash = hash_password(new_password)
     user.must_change_password = True
-    user.session_token = secrets.token_hex(16)
+    revoke_all(session, user)
     record(session, actor, "user.reset_password", target=user, org_unit_id=user.org_unit_id, summary=user.username, ip_address=ip)
     session.flush()
 
@@ -149,7 +150,7 @@ def set_user_active(session: Session, actor: User, user: User, active: bool, *, 
         raise BankError(N_("不能停用自己的账号"))
     user.active = active
     if not active:
-        user.session_token = secrets.token_hex(16)
+        revoke_all(session, user)
     record(session, actor, "user.activate" if active else "user.deactivate", target=user, org_unit_id=user.org_unit_id, summary=user.username, ip_address=ip)
     session.flush()
 

@@ -27,8 +27,9 @@ from quiz.admin.forms import (
     UserForm,
 )
 from quiz.audit.queries import search_audit
-from quiz.auth.access import role_required
-from quiz.db import get_session
+from quiz.accounts.user_sessions import active_sessions, describe_device, end_all_sessions
+from quiz.auth.access import role_required, session_limits
+from quiz.db import get_session, restart_as_writer
 from quiz.i18n import translate
 from quiz.uploads import models as uploads
 
@@ -192,10 +193,12 @@ def user_edit(user_id: int):
             update_user(s, current_user, user, name=form.name.data, org_unit=_load_unit(form.org_unit_id.data), position=form.position.data, phone=form.phone.data, roles=set(form.roles.data), ip=_ip())
         except BankError as exc:
             flash(translate(exc.message), "error")
-            return render_template("admin/user_form.html", form=form, user=user, reset=ResetPasswordForm(), confirm=ConfirmForm()), 422
+            return render_template("admin/user_form.html", form=form, user=user, reset=ResetPasswordForm(), confirm=ConfirmForm(),
+                                   sessions=active_sessions(s, user, session_limits()), describe_device=describe_device), 422
         flash(_("已保存"), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
-    return render_template("admin/user_form.html", form=form, user=user, reset=ResetPasswordForm(), confirm=ConfirmForm())
+    return render_template("admin/user_form.html", form=form, user=user, reset=ResetPasswordForm(), confirm=ConfirmForm(),
+                           sessions=active_sessions(s, user, session_limits()), describe_device=describe_device)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -228,6 +231,22 @@ def user_set_active(user_id: int):
         flash(translate(exc.message), "error")
         return redirect(url_for("admin.user_edit", user_id=user.id))
     flash(_("账号已启用") if active else _("账号已停用，其所有登录已失效"), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@role_required("admin")
+def user_end_sessions(user_id: int):
+    """End every session of the user at once (ASVS 7.4.5): a lost phone, a departure."""
+    user = _load_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        ended = end_all_sessions(restart_as_writer(), current_user, user, ip=_ip())
+    except BankError as exc:
+        flash(translate(exc.message), "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    flash(_("已结束 %(u)s 的 %(n)d 个登录；对方需要重新登录", u=user.username, n=ended), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 

@@ -5,15 +5,15 @@ which a cross-site HTML form cannot send; it is rate-limited like the login page
 """
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, request
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from quiz.accounts.services import authenticate, record_login
 from quiz.api import bp
 from quiz.api.common import error, login_required_json
-from quiz.auth.views import start_session
+from quiz.auth.views import end_session, start_session
 from quiz.db import get_session, restart_as_writer
 from quiz.extensions import csrf, limiter
 
@@ -60,9 +60,5 @@ def read_session():
 @bp.delete("/session")
 @login_required_json
 def delete_session():
-    logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    end_session()
     return {"status": "signed_out"}
