@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = None  # the rotating session token does this job across workers
+    login_manager.session_protection = None  # the server-side session row (quiz.accounts.user_sessions) does this job across workers
     from flask_babel import lazy_gettext as _l
 
     login_manager.login_message = _l("请先登录")
