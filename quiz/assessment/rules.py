@@ -142,7 +142,7 @@ def check_hours_rule(rule: dict[str, Any]) -> dict[str, float]:
 class Facts:
     """What was read for one cadre: per component key, the raw inputs (see ``component_value``)."""
 
-    contests: dict[int, dict[str, Any] | None] = field(default_factory=dict)  # contest id -> counted attempt or None
+    contests: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # component key -> counted attempt or None
     practice: dict[str, Any] = field(default_factory=dict)  # questions_practised, graded, correct, ...
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # manual component key -> {"value", "note"}
     exemptions: dict[str, str] = field(default_factory=dict)  # component key -> reason
@@ -157,7 +157,7 @@ def component_value(component: dict[str, Any], facts: Facts) -> tuple[float, str
     """(value 0–100, status ``ok``/``missed``/``missing``, the inputs used) of one component."""
     kind = component["kind"]
     if kind == "contest":
-        attempt = facts.contests.get(component["contest_id"])
+        attempt = facts.contests.get(component["key"])
         if attempt is None:
             return 0.0, "missed", {"attempt": None}
         return _share(attempt["score"] or 0.0, attempt["max_score"] or 0.0), "ok", {"attempt": attempt}

@@ -210,7 +210,8 @@ def credit_hours(session: Session, plan: AssessmentPlan, user_ids: list[int], *,
 
 
 def _contest_facts(session: Session, plan: AssessmentPlan, user_ids: list[int]) -> dict[int, dict[int, dict[str, Any]]]:
-    """{contest id: {user id: counted attempt}} for the plan's contest components."""
+    """{component key: {user id: counted attempt}} for the plan's contest components (two
+    components may read the same contest, one by the best attempt, one by the last)."""
     out: dict[int, dict[int, dict[str, Any]]] = {}
     wanted = set(user_ids)
     for c in plan.components:
@@ -218,12 +219,12 @@ def _contest_facts(session: Session, plan: AssessmentPlan, user_ids: list[int]) 
             continue
         contest = session.get(Contest, c["contest_id"])
         if contest is None:
-            out[c["contest_id"]] = {}
+            out[c["key"]] = {}
             continue
         counted = counted_attempts(SimpleNamespace(id=contest.id, counts=c.get("counts") or contest.counts))
         rows = session.execute(select(counted.c.id, counted.c.user_id, counted.c.score, counted.c.max_score, counted.c.passed,
                                       counted.c.submitted_at))
-        out[contest.id] = {
+        out[c["key"]] = {
             r.user_id: {"attempt_id": r.id, "contest": contest.title, "counts": c.get("counts") or contest.counts,
                         "score": r.score, "max_score": r.max_score, "passed": r.passed,
                         "submitted_at": r.submitted_at.isoformat(timespec="seconds") if r.submitted_at else None}
@@ -247,7 +248,7 @@ def gather_facts(session: Session, plan: AssessmentPlan, users: list[User], *, t
     for uid in ids:
         p = practice[uid]
         facts[uid] = rules.Facts(
-            contests={cid: by_user.get(uid) for cid, by_user in contests.items()},
+            contests={key: by_user.get(uid) for key, by_user in contests.items()},
             practice={"questions_practised": p.questions_practised, "graded": p.graded, "correct": p.correct,
                       "days_active": p.days_active, "mock_exams": p.mock_exams},
             entries=entries.get(uid, {}), exemptions=exemptions.get(uid, {}), hours=hours[uid],
