@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from question_bank.drafts import QuestionDraft
@@ -41,7 +42,15 @@ def workbook(bad: bool) -> bytes:
     return out.getvalue()
 
 
-def test_organizer_fixes_the_row_the_preview_named_and_imports(browser, live_server, demo, tmp_path):
+TEXT = {
+    "zh": {"upload": "上传并预览", "line": "第 3 行", "again": "修改文件后重新上传", "lang": "zh-CN"},
+    "en": {"upload": "Upload and preview", "line": "Line 3", "again": "Fix the file and upload it again", "lang": "en"},
+}
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_organizer_fixes_the_row_the_preview_named_and_imports(browser, live_server, demo, tmp_path, locale):
+    text = TEXT[locale]
     bad, good = tmp_path / "题库.xlsx", tmp_path / "题库-改.xlsx"
     bad.write_bytes(workbook(bad=True))
     good.write_bytes(workbook(bad=False))
@@ -50,16 +59,20 @@ def test_organizer_fixes_the_row_the_preview_named_and_imports(browser, live_ser
     page.fill("#username", "organizer")
     page.fill("#password", DEMO_PASSWORD)
     page.click("button.primary")
+    page.wait_for_url(f"{live_server}/organizer")
+    if locale == "en":  # the language buttons at the foot of every page
+        page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", text["lang"])
     page.goto(f"{live_server}/bank/1/import")
     page.set_input_files("input[type=file]", str(bad))
-    page.get_by_role("button", name="上传并预览").click()
+    page.get_by_role("button", name=text["upload"]).click()
     page.wait_for_selector(".problem-list")
     problems = page.locator(".problem-list").inner_text()
-    assert "第 3 行" in problems and "E" in problems
+    assert text["line"] in problems and "E" in problems
     assert_accessible(page)
-    page.get_by_role("link", name="修改文件后重新上传").click()
+    page.get_by_role("link", name=text["again"]).click()
     page.set_input_files("input[type=file]", str(good))
-    page.get_by_role("button", name="上传并预览").click()
+    page.get_by_role("button", name=text["upload"]).click()
     page.wait_for_url("**/import/**")
     assert page.locator(".problem-list").count() == 0
     engine = demo.extensions["db_engine"]
