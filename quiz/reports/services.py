@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, String, case, exists, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import Session
 
 from quiz.accounts.models import OrgUnit, User
 from quiz.accounts.scope import can_reach_unit, scoped, subtree_ids
@@ -102,16 +102,6 @@ def _ranked(contest: Contest):
     return select(counted, rank.label("rank")).subquery("ranked")
 
 
-def _running(contest: Contest):
-    return (select(Attempt.user_id).where(Attempt.contest_id == contest.id, Attempt.kind == "contest",
-                                          Attempt.status == "in_progress").distinct().subquery("running"))
-
-
-def _subtree_high(path_column):
-    """The exclusive upper bound of a subtree's path range, in SQL ('/1/5/' -> '/1/50')."""
-    return func.substr(path_column, 1, func.length(path_column) - 1).op("||")(literal("0"))
-
-
 @dataclass
 class ResultQuery:
     """The filters of the contest results report, as parsed from the page's query string."""
@@ -124,32 +114,48 @@ class ResultQuery:
     per_page: int = PER_PAGE
 
 
-def _results_base(session: Session, actor: User, contest: Contest, query: ResultQuery):
-    eligible = _eligible(session, contest, actor, query.unit)
-    ranked, running = _ranked(contest), _running(contest)
-    status = case((ranked.c.id.is_not(None), "submitted"), (running.c.user_id.is_not(None), "in_progress"), else_="absent")
-    stmt = (
-        select(User.id.label("user_id"), User.name, User.username, OrgUnit.id.label("unit_id"), OrgUnit.name.label("unit"),
-               OrgUnit.path, ranked.c.score, ranked.c.max_score, ranked.c.passed, ranked.c.rank, ranked.c.time_used_seconds,
-               ranked.c.submitted_at, status.label("status"))
-        .select_from(eligible).join(User, User.id == eligible.c.id).join(OrgUnit, OrgUnit.id == eligible.c.org_unit_id)
-        .outerjoin(ranked, ranked.c.user_id == eligible.c.id).outerjoin(running, running.c.user_id == eligible.c.id)
+def _report(session: Session, actor: User, contest: Contest, query: ResultQuery):
+    """One row per eligible cadre in reach: the counted attempt's figures and the status.
+
+    Two branches, so that no large derived table is ever the inner side of a join (SQLite would
+    scan it once per cadre): those with a counted attempt, driven from the ranked attempts with a
+    primary-key lookup of the cadre; and the others, found with an index probe for their attempts.
+    """
+    eligible_ids = select(_eligible(session, contest, actor, query.unit).c.id)
+    ranked = _ranked(contest)
+    mine = (Attempt.contest_id == contest.id, Attempt.user_id == User.id, Attempt.kind == "contest")
+    counted_exists = exists().where(*mine, Attempt.status != "in_progress", Attempt.score.is_not(None))
+    running_exists = exists().where(*mine, Attempt.status == "in_progress")
+    person = (User.id.label("user_id"), User.name, User.username, OrgUnit.id.label("unit_id"), OrgUnit.name.label("unit"), OrgUnit.path)
+    submitted = (
+        select(*person, ranked.c.score, ranked.c.max_score, ranked.c.passed, ranked.c.rank, ranked.c.time_used_seconds,
+               ranked.c.submitted_at, literal("submitted", String).label("status"))
+        .select_from(ranked).join(User, User.id == ranked.c.user_id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(User.id.in_(eligible_ids))
+    )
+    others = (
+        select(*person, null(), null(), null(), null(), null(), null(),
+               case((running_exists, "in_progress"), else_="absent").label("status"))
+        .select_from(User).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(User.id.in_(eligible_ids), ~counted_exists)
     )
     if query.search:
-        stmt = stmt.where(or_(User.name.contains(query.search, autoescape=True),
-                              User.username.contains(query.search, autoescape=True)))
-    return stmt, ranked, running, status
+        found = or_(User.name.contains(query.search, autoescape=True), User.username.contains(query.search, autoescape=True))
+        submitted, others = submitted.where(found), others.where(found)
+    return union_all(submitted, others).subquery("report")
 
 
-def _ordered(stmt: Select, ranked, status, sort: str) -> Select:
-    status_order = case((status == "submitted", 0), (status == "in_progress", 1), else_=2)
+def _ordered(report, sort: str) -> Select:
+    c = report.c
+    status_order = case((c.status == "submitted", 0), (c.status == "in_progress", 1), else_=2)
     orders = {
-        "rank": (status_order, ranked.c.rank, OrgUnit.path, User.id),
-        "score_asc": (status_order, ranked.c.score.asc(), OrgUnit.path, User.id),
-        "time": (status_order, ranked.c.time_used_seconds.asc(), ranked.c.rank, User.id),
-        "unit": (OrgUnit.path, status_order, ranked.c.rank, User.id),
-        "name": (User.name, User.id),
+        "rank": (status_order, c.rank, c.path, c.user_id),
+        "score_asc": (status_order, c.score.asc(), c.path, c.user_id),
+        "time": (status_order, c.time_used_seconds.asc(), c.rank, c.user_id),
+        "unit": (c.path, status_order, c.rank, c.user_id),
+        "name": (c.name, c.user_id),
     }
+    stmt = select(report)
     return stmt.order_by(*orders.get(sort, orders["rank"]))
 
 
@@ -169,23 +175,24 @@ class ResultsPage:
 
 
 def contest_results(session: Session, actor: User, contest: Contest, query: ResultQuery) -> ResultsPage:
-    """One page of the results report, its summary and the score histogram: four queries."""
-    stmt, ranked, running, status = _results_base(session, actor, contest, query)
-    base = stmt.subquery("report")
+    """One page of the results report, its summary and the score histogram: a fixed number of queries."""
+    report = _report(session, actor, contest, query)
+    c = report.c
     summary = session.execute(select(
-        func.count(), func.count(base.c.score), func.sum(case((base.c.status == "in_progress", 1), else_=0)),
-        func.avg(base.c.score), func.max(base.c.max_score), func.sum(case((base.c.passed.is_(True), 1), else_=0)),
+        func.count(), func.count(c.score), func.sum(case((c.status == "in_progress", 1), else_=0)),
+        func.avg(c.score), func.max(c.max_score), func.sum(case((c.passed.is_(True), 1), else_=0)),
     )).one()
     eligible, submitted, running_count, average, max_score, passes = summary
     counts = {"eligible": eligible, "submitted": submitted, "in_progress": int(running_count or 0),
               "absent": eligible - submitted - int(running_count or 0)}
+    stmt = _ordered(report, query.sort)
     if query.status in STATUSES:
-        stmt = stmt.where(status == query.status)
+        stmt = stmt.where(c.status == query.status)
     total = counts[query.status] if query.status in STATUSES else eligible
     page = max(1, query.page)
-    rows = list(session.execute(_ordered(stmt, ranked, status, query.sort).limit(query.per_page).offset((page - 1) * query.per_page)))
+    rows = list(session.execute(stmt.limit(query.per_page).offset((page - 1) * query.per_page)))
     return ResultsPage(rows=rows, total=total, counts=counts, average_score=None if average is None else round(float(average), 2),
-                       max_score=max_score, pass_count=int(passes or 0), histogram=_histogram(session, base, max_score))
+                       max_score=max_score, pass_count=int(passes or 0), histogram=_histogram(session, report, max_score))
 
 
 def _histogram(session: Session, base, max_score: float | None) -> list[dict[str, Any]]:
@@ -202,10 +209,11 @@ def _histogram(session: Session, base, max_score: float | None) -> list[dict[str
 
 def result_rows_for_export(session: Session, actor: User, contest: Contest, query: ResultQuery) -> Iterator[Any]:
     """Every row matching the filters, in the page's order, fetched in batches."""
-    stmt, ranked, _running_q, status = _results_base(session, actor, contest, query)
+    report = _report(session, actor, contest, query)
+    stmt = _ordered(report, query.sort)
     if query.status in STATUSES:
-        stmt = stmt.where(status == query.status)
-    yield from session.execute(_ordered(stmt, ranked, status, query.sort).execution_options(yield_per=2000))
+        stmt = stmt.where(report.c.status == query.status)
+    yield from session.execute(stmt.execution_options(yield_per=2000))
 
 
 # --- unit roll-up -----------------------------------------------------------------------------
@@ -229,24 +237,59 @@ class UnitFigures:
         return round(self.pass_count / self.participants, 4) if self.participants else None
 
 
-def _group_figures(session: Session, contest: Contest, eligible, groups) -> dict[int, tuple[int, int, float | None, int]]:
-    """group id -> (eligible, participants, average score, passes) for a (group_id, unit_id) mapping."""
+@dataclass
+class _Sums:
+    """Additive figures of a set of cadres (so units can be summed up the tree)."""
+
+    eligible: int = 0
+    participants: int = 0
+    score_sum: float = 0.0
+    passes: int = 0
+
+    def add(self, other: _Sums) -> None:
+        self.eligible += other.eligible
+        self.participants += other.participants
+        self.score_sum += other.score_sum
+        self.passes += other.passes
+
+    def figures(self, unit: OrgUnit | None, **extra) -> UnitFigures:
+        average = round(self.score_sum / self.participants, 2) if self.participants else None
+        return UnitFigures(unit, self.eligible, self.participants, average, self.passes, **extra)
+
+
+def _unit_sums(session: Session, contest: Contest, actor: User, top: OrgUnit) -> dict[int, _Sums]:
+    """Per cadre's own unit in ``top``'s subtree: eligible, participants, score sum, passes.
+    Two aggregate queries; the counted attempts drive the second (primary-key lookups of the
+    cadres), so no large derived table is probed per row on either database."""
+    eligible = _eligible(session, contest, actor, top)
+    sums: dict[int, _Sums] = {}
+    for unit_id, n in session.execute(select(eligible.c.org_unit_id, func.count()).group_by(eligible.c.org_unit_id)):
+        sums[unit_id] = _Sums(eligible=n)
     counted = counted_attempts(contest)
-    rows = session.execute(
-        select(groups.c.group_id, func.count(), func.count(counted.c.id), func.avg(counted.c.score),
-               func.sum(case((counted.c.passed.is_(True), 1), else_=0)))
-        .select_from(eligible).join(groups, groups.c.unit_id == eligible.c.org_unit_id)
-        .outerjoin(counted, counted.c.user_id == eligible.c.id).group_by(groups.c.group_id)
-    )
-    return {g: (n, p, None if avg is None else round(float(avg), 2), int(passes or 0)) for g, n, p, avg, passes in rows}
+    for unit_id, n, total, passes in session.execute(
+        select(User.org_unit_id, func.count(), func.sum(counted.c.score), func.sum(case((counted.c.passed.is_(True), 1), else_=0)))
+        .select_from(counted).join(User, User.id == counted.c.user_id)
+        .where(User.id.in_(select(eligible.c.id))).group_by(User.org_unit_id)
+    ):
+        row = sums.setdefault(unit_id, _Sums())
+        row.participants, row.score_sum, row.passes = n, float(total or 0), int(passes or 0)
+    return sums
 
 
-def _subtree_mapping(group_filter) -> Select:
-    """(group_id, unit_id): each unit selected by ``group_filter`` with every unit of its subtree."""
-    group, member = aliased(OrgUnit), aliased(OrgUnit)
-    return (select(group.id.label("group_id"), member.id.label("unit_id"))
-            .join(member, and_(member.path >= group.path, member.path < _subtree_high(group.path)))
-            .where(group_filter(group)))
+def _ancestor_ids(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+def _subtree_sums(units: list[OrgUnit], sums: dict[int, _Sums], unit_paths: dict[int, str]) -> dict[int, _Sums]:
+    """For each of ``units``: the sums over its whole subtree (each unit's own figures added to its
+    ancestors; a loop over units, never over cadres or attempts)."""
+    wanted = {u.id for u in units}
+    out = {u.id: _Sums() for u in units}
+    for unit_id, own in sums.items():
+        for ancestor in _ancestor_ids(unit_paths.get(unit_id, "")):
+            if ancestor in wanted:
+                out[ancestor].add(own)
+    return out
 
 
 def rank_units(rows: list[UnitFigures]) -> None:
@@ -270,19 +313,17 @@ class Rollup:
 def unit_rollup(session: Session, actor: User, contest: Contest, parent: OrgUnit) -> Rollup:
     """Per child unit of ``parent`` (each over its subtree) and the parent's own members: a constant
     number of queries however many cadres and attempts."""
-    eligible = _eligible(session, contest, actor, parent)
-    children = list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == parent.id).order_by(OrgUnit.sort_order, OrgUnit.id)))
-    groups = union_all(
-        _subtree_mapping(lambda g: g.parent_id == parent.id),
-        select(literal(parent.id).label("group_id"), literal(parent.id).label("unit_id")),
-    ).subquery("groups")
-    figures = _group_figures(session, contest, eligible, groups)
-    with_children = set(session.scalars(select(OrgUnit.parent_id).where(OrgUnit.parent_id.in_([c.id for c in children])).distinct())) \
-        if children else set()
-    rows = [UnitFigures(child, *figures.get(child.id, (0, 0, None, 0)), has_children=child.id in with_children) for child in children]
-    own = figures.get(parent.id)
-    if own and own[0]:
-        rows.append(UnitFigures(None, *own))
+    low, high = parent.subtree_range
+    units = list(session.scalars(select(OrgUnit).where(OrgUnit.path >= low, OrgUnit.path < high)
+                                 .order_by(OrgUnit.depth, OrgUnit.sort_order, OrgUnit.id)))
+    children = [u for u in units if u.parent_id == parent.id]
+    with_children = {u.parent_id for u in units}
+    sums = _unit_sums(session, contest, actor, parent)
+    subtree = _subtree_sums(children, sums, {u.id: u.path for u in units})
+    rows = [subtree[child.id].figures(child, has_children=child.id in with_children) for child in children]
+    own = sums.get(parent.id)
+    if own and own.eligible:
+        rows.append(own.figures(None))
     rank_units(rows)
     return Rollup(parent=parent, total=_total(parent, rows), rows=rows)
 
@@ -297,16 +338,14 @@ def _total(unit: OrgUnit | None, rows: list[UnitFigures]) -> UnitFigures:
 
 def rollup_rows_for_export(session: Session, actor: User, contest: Contest, top: OrgUnit) -> list[tuple[UnitFigures, str]]:
     """Every unit of ``top``'s subtree (within reach), each over its own subtree, in tree order,
-    with its parent's name; ranks are among siblings. Two queries; one row per unit (not per cadre)."""
-    eligible = _eligible(session, contest, actor, top)
+    with its parent's name; ranks are among siblings. One row per unit (not per cadre)."""
     low, high = top.subtree_range
     units = list(session.scalars(select(OrgUnit).where(OrgUnit.path >= low, OrgUnit.path < high).order_by(OrgUnit.path)))
-    groups = _subtree_mapping(lambda g: and_(g.path >= low, g.path < high)).subquery("groups")
-    figures = _group_figures(session, contest, eligible, groups)
+    subtree = _subtree_sums(units, _unit_sums(session, contest, actor, top), {u.id: u.path for u in units})
     names = {u.id: u.name for u in units}
     if top.parent is not None:
         names[top.parent.id] = top.parent.name
-    rows = [UnitFigures(u, *figures.get(u.id, (0, 0, None, 0))) for u in units]
+    rows = [subtree[u.id].figures(u) for u in units]
     siblings: dict[int | None, list[UnitFigures]] = {}
     for row in rows:
         siblings.setdefault(row.unit.parent_id, []).append(row)
@@ -364,30 +403,25 @@ def unit_trends(session: Session, actor: User, unit: OrgUnit, *, year: int | Non
         return []
     paths = _paths(session, {u for c in contests for u in (c.eligible_unit_ids or [c.org_unit_id])})
     low, high = unit.subtree_range
-    eligible = union_all(*[
-        scoped(eligible_users_stmt(session, c, unit_paths=paths), actor, User.org_unit_id)
-        .where(OrgUnit.path >= low, OrgUnit.path < high)
-        .with_only_columns(literal(c.id).label("contest_id"), User.id.label("user_id"))
-        for c in contests
-    ]).subquery("eligible")
-    counted = union_all(*[
-        select(literal(c.id).label("contest_id"), sub.c.user_id, sub.c.score, sub.c.max_score, sub.c.passed)
+
+    def eligible_ids(c: Contest) -> Select:
+        return (scoped(eligible_users_stmt(session, c, unit_paths=paths), actor, User.org_unit_id)
+                .where(OrgUnit.path >= low, OrgUnit.path < high).with_only_columns(User.id))
+
+    eligible_counts = dict(session.execute(union_all(*[
+        select(literal(c.id).label("contest_id"), func.count()).select_from(eligible_ids(c).subquery()) for c in contests
+    ])).all())
+    counted_rows = union_all(*[
+        select(literal(c.id).label("contest_id"), func.count(), func.avg(sub.c.score), func.max(sub.c.max_score),
+               func.sum(case((sub.c.passed.is_(True), 1), else_=0)))
+        .select_from(sub).join(User, User.id == sub.c.user_id).where(User.id.in_(eligible_ids(c)))
         for c in contests for sub in (counted_attempts(c),)
-    ]).subquery("counted")
-    figures = {
-        contest_id: (n, p, avg, top, passes)
-        for contest_id, n, p, avg, top, passes in session.execute(
-            select(eligible.c.contest_id, func.count(), func.count(counted.c.score), func.avg(counted.c.score),
-                   func.max(counted.c.max_score), func.sum(case((counted.c.passed.is_(True), 1), else_=0)))
-            .select_from(eligible)
-            .outerjoin(counted, and_(counted.c.contest_id == eligible.c.contest_id, counted.c.user_id == eligible.c.user_id))
-            .group_by(eligible.c.contest_id)
-        )
-    }
+    ])
+    figures = {contest_id: (p, avg, top, passes) for contest_id, p, avg, top, passes in session.execute(counted_rows)}
     points = []
     for c in contests:
-        n, p, avg, top, passes = figures.get(c.id, (0, 0, None, None, 0))
-        points.append(TrendPoint(c, n, p, None if avg is None else round(float(avg), 2), top, int(passes or 0)))
+        p, avg, top, passes = figures.get(c.id, (0, None, None, 0))
+        points.append(TrendPoint(c, eligible_counts.get(c.id, 0), p, None if avg is None else round(float(avg), 2), top, int(passes or 0)))
     return points
 
 
