@@ -16,10 +16,16 @@ class PasswordPolicyError(BankError):
     pass
 
 
+COMMON_PASSWORD_FILES = ("common-passwords.txt", "common-passwords-zh.txt")  # provenance: quiz/data/SOURCES.md
+
+
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
-    path = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
-    return frozenset(line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    """The refused list (ASVS 6.2.4): Django's list of common passwords, filtered to those the
+    other rules would accept, and patterns common among Chinese users (pinyin, 5201314, qq123456)."""
+    data = Path(__file__).resolve().parent.parent / "data"
+    return frozenset(line.strip().lower() for name in COMMON_PASSWORD_FILES
+                     for line in (data / name).read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 def check_policy(password: str, *, username: str = "") -> None:

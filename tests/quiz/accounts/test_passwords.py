@@ -1,6 +1,6 @@
 import pytest
 
-from quiz.accounts.passwords import PasswordPolicyError, check_policy
+from quiz.accounts.passwords import MAX_LENGTH, MIN_LENGTH, PasswordPolicyError, check_policy, common_passwords
 
 
 @pytest.mark.parametrize(
@@ -23,3 +23,26 @@ def test_policy_refuses_weak_passwords_with_the_reason(password, username, fragm
 @pytest.mark.parametrize("password", ["zugong2026", "Dangjian@Henan9", "长城长江黄河2026"])
 def test_policy_accepts_reasonable_passwords(password):
     check_policy(password, username="cadre1")
+
+
+@pytest.mark.parametrize("password", [
+    # from Django's list (breach corpora): the most common that are long enough
+    "123456789", "password1", "iloveyou", "1q2w3e4r5t", "qwertyuiop", "sunshine", "Football", "PRINCESS",
+    # patterns common among Chinese users
+    "woaini1314", "5201314a", "qq123456", "zhang123", "wangwei520", "147258369", "zhang1985", "Beijing2008",
+    # words of this platform's users
+    "zuzhibu123", "dangjian123",
+])
+def test_known_common_passwords_are_refused_in_any_case(password):
+    """ASVS 6.2.4: the list is checked case-insensitively."""
+    with pytest.raises(PasswordPolicyError) as info:
+        check_policy(password)
+    assert "过于常见" in str(info.value)
+
+
+def test_the_list_holds_at_least_3000_passwords_that_the_other_rules_accept():
+    """6.2.4 asks for the top 3,000 (or more) *that fit the policy*: entries the length and
+    variety rules refuse anyway would pad the count without protecting anyone."""
+    fitting = [p for p in common_passwords() if MIN_LENGTH <= len(p) <= MAX_LENGTH and len(set(p)) >= 4]
+    assert len(fitting) >= 3000
+    assert len(fitting) == len(common_passwords())  # nothing in the files is there only to pad it
