@@ -72,7 +72,7 @@ def preview(session: Session, actor, plan: AssessmentPlan, key: str, data: bytes
     if not table or not any(table[0]):
         return EntryPreview(key, [], [Message(N_("文件是空的：第一行应为表头 %(h)s"), {"h": "、".join(wanted)})])
     header = [h.replace(" ", "").replace("\u3000", "").lstrip("\ufeff") for h in table[0]]
-    missing = [h for h in wanted[:3] if h not in header]
+    missing = [h for h in (wanted[0], wanted[2]) if h not in header]  # 姓名 (a check) and 说明 may be left out
     if missing:
         return EntryPreview(key, [], [Message(N_("第 1 行表头缺少列：%(cols)s"), {"cols": "、".join(missing)})])
     col = {h: header.index(h) for h in wanted if h in header}
