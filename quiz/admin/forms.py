@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -44,10 +44,12 @@ class UserForm(FlaskForm):
     phone = StringField(_l("手机"), validators=[Optional(), Length(max=32)])
     roles = MultiCheckboxField(_l("角色"), choices=ROLE_CHOICES, default=["cadre"])
     password = PasswordField(_l("初始密码"), validators=[Optional(), Length(max=128)])
+    generate = BooleanField(_l("由系统生成初始密码（只显示一次）"), default=False)
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("新的初始密码"), validators=[DataRequired(message=_l("请输入初始密码")), Length(max=128)])
+    password = PasswordField(_l("新的初始密码"), validators=[Optional(), Length(max=128)])
+    generate = BooleanField(_l("由系统生成初始密码（只显示一次）"), default=False)
 
 
 class RosterUploadForm(FlaskForm):

@@ -1,7 +1,7 @@
 """System administration: the unit tree, accounts, roster import, the audit log."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +13,7 @@ from question_bank.messages import BankError, N_
 from quiz.accounts import roster
 from quiz.accounts.models import ROLES, OrgUnit, User
 from quiz.accounts.scope import can_reach_unit, can_reach_user, scoped, units_in_reach
+from quiz.accounts.passwords import generate_password
 from quiz.accounts.services import create_user, reset_password, search_users, set_user_active, update_user
 from quiz.accounts.units import add_unit, move_unit, rename_unit, set_unit_active, unit_path_names
 from quiz.admin import bp
@@ -166,15 +167,16 @@ def user_new():
     form.org_unit_id.choices = _unit_choices(units_in_reach(s, current_user))
     if form.validate_on_submit():
         try:
-            if not form.password.data:
-                raise BankError(N_("请设置初始密码"))
+            password = _initial_password(form)
             user = create_user(
                 s, current_user, username=form.username.data, name=form.name.data, org_unit=_load_unit(form.org_unit_id.data),
-                password=form.password.data, roles=set(form.roles.data), position=form.position.data, phone=form.phone.data, ip=_ip(),
+                password=password, roles=set(form.roles.data), position=form.position.data, phone=form.phone.data, ip=_ip(),
             )
         except BankError as exc:
             flash(translate(exc.message), "error")
             return render_template("admin/user_form.html", form=form, user=None), 422
+        if form.generate.data:
+            return _show_issued_password(user, password, _("已创建账号 %(u)s", u=user.username))
         flash(_("已创建账号 %(u)s；首次登录时需修改初始密码", u=user.username), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None)
@@ -206,16 +208,35 @@ def user_edit(user_id: int):
 def user_reset_password(user_id: int):
     user = _load_user(user_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            reset_password(get_session(), current_user, user, form.password.data, ip=_ip())
-        except BankError as exc:
-            flash(translate(exc.message), "error")
-            return redirect(url_for("admin.user_edit", user_id=user.id))
-        flash(_("已重置密码；%(u)s 下次登录时需修改密码", u=user.username), "success")
-    else:
-        flash(_("请输入初始密码"), "error")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        password = _initial_password(form)
+        reset_password(get_session(), current_user, user, password, ip=_ip())
+    except BankError as exc:
+        flash(translate(exc.message), "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    if form.generate.data:
+        return _show_issued_password(user, password, _("已重置 %(u)s 的密码；其已登录的设备均已退出", u=user.username))
+    flash(_("已重置密码；%(u)s 下次登录时需修改密码", u=user.username), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+def _initial_password(form) -> str:
+    """The password the admin typed, or one the system generates (ASVS 6.4.1)."""
+    if form.generate.data:
+        return generate_password()
+    if not form.password.data:
+        raise BankError(N_("请输入初始密码，或勾选“由系统生成初始密码”"))
+    return form.password.data
+
+
+def _show_issued_password(user: User, password: str, title: str):
+    """The generated password, shown on this one answer and never stored in clear or kept in the
+    session (a flash message would sit in the signed, but readable, cookie); not cached."""
+    response = make_response(render_template("admin/password_issued.html", user=user, password=password, title=title))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -5,6 +5,7 @@ declare changes nothing beyond the declared ones).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from quiz import ROOT, create_app
 from quiz.accounts.models import User
+from quiz.audit.models import AuditEntry
 from quiz.settings.models import Setting
 from tests.factories import PASSWORD, make_province, make_user
 from tests.quiz.conftest import Auth
@@ -145,3 +147,58 @@ def test_the_json_sign_in_ignores_extra_fields(client, people, session_factory):
     assert response.status_code == 200 and response.get_json()["user"]["roles"] == ["cadre"]
     after = _snapshot(session_factory, people["cadre"].id)
     assert {k: v for k, v in after.items()} == before
+
+
+ISSUED_RE = re.compile(r'class="issued-password"><code>([^<]+)</code>')
+
+
+def _issued(response) -> str:
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.headers["Cache-Control"] == "no-store"
+    match = ISSUED_RE.search(response.get_data(as_text=True))
+    assert match, "no generated password on the page"
+    return match.group(1)
+
+
+def test_an_admin_can_have_the_system_generate_the_initial_password(app, client, people, session_factory):
+    """ASVS 6.4.1: a system-generated initial password, shown once (not in a flash message, the
+    audit log or the account page), that the person must change at first sign-in."""
+    auth = Auth(client)
+    auth.login("admin")
+    form = {"username": "newcomer", "name": "新来的", "org_unit_id": str(people["cadre"].org_unit_id), "roles": "cadre", "generate": "y"}
+    password = _issued(auth.post("/admin/users/new", form))
+    assert re.fullmatch(r"[a-zA-Z2-9]{4}-[a-zA-Z2-9]{4}-[a-zA-Z2-9]{4}", password)
+    s = session_factory()
+    try:
+        user = s.scalar(select(User).where(User.username == "newcomer"))
+        assert user.must_change_password is True
+        audit = " ".join(f"{e.summary} {e.before} {e.after}" for e in s.scalars(select(AuditEntry)))
+        assert password not in audit and "user.create" in {e.action for e in s.scalars(select(AuditEntry))}
+    finally:
+        s.close()
+    assert password not in client.get(f"/admin/users/{user.id}").get_data(as_text=True)  # shown once only
+    person = app.test_client()
+    assert Auth(person).login("newcomer", password).status_code == 302
+    assert person.get("/me").headers["Location"] == "/password"  # must choose their own first
+
+
+def test_a_reset_can_generate_the_password_and_ends_the_persons_sessions(app, client, people):
+    cadre = people["cadre"]
+    device = app.test_client()
+    Auth(device).login("cadre")
+    auth = Auth(client)
+    auth.login("admin")
+    first = _issued(auth.post(f"/admin/users/{cadre.id}/password", {"generate": "y"}, token_from=f"/admin/users/{cadre.id}"))
+    second = _issued(auth.post(f"/admin/users/{cadre.id}/password", {"generate": "y"}, token_from=f"/admin/users/{cadre.id}"))
+    assert first != second
+    assert device.get("/me").status_code == 302
+    assert Auth(app.test_client()).login("cadre", first).status_code == 401  # only the latest works
+    assert Auth(app.test_client()).login("cadre", second).status_code == 302
+
+
+def test_a_reset_with_neither_a_password_nor_generate_says_what_to_do(client, people):
+    cadre = people["cadre"]
+    auth = Auth(client)
+    auth.login("admin")
+    response = auth.post(f"/admin/users/{cadre.id}/password", {}, token_from=f"/admin/users/{cadre.id}", follow_redirects=True)
+    assert "请输入初始密码，或勾选" in response.get_data(as_text=True)
