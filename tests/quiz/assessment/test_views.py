@@ -199,3 +199,16 @@ def test_the_records_page_costs_the_same_whatever_the_number_of_records(app, ses
     svc.compute_plan(session, world.hr, plan, now=T0, tz=TZ)
     session.commit()
     assert _queries(app, client, f"/assessment/plans/{plan.id}") == few
+
+
+def test_export_cells_that_a_spreadsheet_would_run_are_neutralised(app, session, world):
+    world.a.name = "=HYPERLINK(\"http://x\")"
+    session.commit()
+    plan = _computed(session, world)
+    client, _auth = _login(app, world.hr)
+    text = client.get(f"/assessment/plans/{plan.id}/export?format=csv").get_data().decode("utf-8-sig")
+    names = [r[2] for r in csv.reader(io.StringIO(text)) if len(r) > 2]
+    assert "'=HYPERLINK(\"http://x\")" in names
+    wb = load_workbook(io.BytesIO(client.get(f"/assessment/plans/{plan.id}/export").data), read_only=True)
+    cells = [c for row in wb.worksheets[0].iter_rows(values_only=True) for c in row]
+    assert "'=HYPERLINK(\"http://x\")" in cells and 92.0 in cells  # numbers stay numbers
