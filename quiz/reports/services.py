@@ -114,34 +114,49 @@ class ResultQuery:
     per_page: int = PER_PAGE
 
 
-def _report(session: Session, actor: User, contest: Contest, query: ResultQuery):
+@dataclass
+class _Parts:
+    """The pieces every results query shares."""
+
+    eligible_ids: Select  # ids of the eligible cadres in reach (and in the unit filter)
+    found: Any  # the search condition on User, or None
+    counted_exists: Any  # EXISTS a counted attempt of User at the contest
+    running_exists: Any  # EXISTS an attempt in progress of User at the contest
+
+    def where(self, stmt: Select) -> Select:
+        stmt = stmt.where(User.id.in_(self.eligible_ids))
+        return stmt.where(self.found) if self.found is not None else stmt
+
+
+def _parts(session: Session, actor: User, contest: Contest, query: ResultQuery) -> _Parts:
+    mine = (Attempt.contest_id == contest.id, Attempt.user_id == User.id, Attempt.kind == "contest")
+    found = None
+    if query.search:
+        found = or_(User.name.contains(query.search, autoescape=True), User.username.contains(query.search, autoescape=True))
+    return _Parts(select(_eligible(session, contest, actor, query.unit).c.id), found,
+                  exists().where(*mine, Attempt.status != "in_progress", Attempt.score.is_not(None)),
+                  exists().where(*mine, Attempt.status == "in_progress"))
+
+
+def _report(parts: _Parts, contest: Contest):
     """One row per eligible cadre in reach: the counted attempt's figures and the status.
 
     Two branches, so that no large derived table is ever the inner side of a join (SQLite would
     scan it once per cadre): those with a counted attempt, driven from the ranked attempts with a
     primary-key lookup of the cadre; and the others, found with an index probe for their attempts.
     """
-    eligible_ids = select(_eligible(session, contest, actor, query.unit).c.id)
     ranked = _ranked(contest)
-    mine = (Attempt.contest_id == contest.id, Attempt.user_id == User.id, Attempt.kind == "contest")
-    counted_exists = exists().where(*mine, Attempt.status != "in_progress", Attempt.score.is_not(None))
-    running_exists = exists().where(*mine, Attempt.status == "in_progress")
     person = (User.id.label("user_id"), User.name, User.username, OrgUnit.id.label("unit_id"), OrgUnit.name.label("unit"), OrgUnit.path)
-    submitted = (
+    submitted = parts.where(
         select(*person, ranked.c.score, ranked.c.max_score, ranked.c.passed, ranked.c.rank, ranked.c.time_used_seconds,
                ranked.c.submitted_at, literal("submitted", String).label("status"))
         .select_from(ranked).join(User, User.id == ranked.c.user_id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-        .where(User.id.in_(eligible_ids))
     )
-    others = (
+    others = parts.where(
         select(*person, null(), null(), null(), null(), null(), null(),
-               case((running_exists, "in_progress"), else_="absent").label("status"))
-        .select_from(User).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-        .where(User.id.in_(eligible_ids), ~counted_exists)
+               case((parts.running_exists, "in_progress"), else_="absent").label("status"))
+        .select_from(User).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(~parts.counted_exists)
     )
-    if query.search:
-        found = or_(User.name.contains(query.search, autoescape=True), User.username.contains(query.search, autoescape=True))
-        submitted, others = submitted.where(found), others.where(found)
     return union_all(submitted, others).subquery("report")
 
 
@@ -175,33 +190,40 @@ class ResultsPage:
 
 
 def contest_results(session: Session, actor: User, contest: Contest, query: ResultQuery) -> ResultsPage:
-    """One page of the results report, its summary and the score histogram: a fixed number of queries."""
-    report = _report(session, actor, contest, query)
-    c = report.c
-    summary = session.execute(select(
-        func.count(), func.count(c.score), func.sum(case((c.status == "in_progress", 1), else_=0)),
-        func.avg(c.score), func.max(c.max_score), func.sum(case((c.passed.is_(True), 1), else_=0)),
+    """One page of the results report, its summary and the score histogram: a fixed number of
+    queries. The summary and the histogram read the counted attempts only (no ranking)."""
+    parts = _parts(session, actor, contest, query)
+    counted = counted_attempts(contest)
+    eligible_count = parts.where(select(func.count()).select_from(User)).scalar_subquery()
+    running_count = parts.where(
+        select(func.count()).select_from(User).where(parts.running_exists, ~parts.counted_exists)).scalar_subquery()
+    summary = session.execute(parts.where(
+        select(eligible_count, running_count, func.count(), func.avg(counted.c.score), func.max(counted.c.max_score),
+               func.sum(case((counted.c.passed.is_(True), 1), else_=0)))
+        .select_from(counted).join(User, User.id == counted.c.user_id)
     )).one()
-    eligible, submitted, running_count, average, max_score, passes = summary
-    counts = {"eligible": eligible, "submitted": submitted, "in_progress": int(running_count or 0),
-              "absent": eligible - submitted - int(running_count or 0)}
+    eligible, running, submitted, average, max_score, passes = summary
+    counts = {"eligible": eligible, "submitted": submitted, "in_progress": running, "absent": eligible - submitted - running}
+    report = _report(parts, contest)
     stmt = _ordered(report, query.sort)
     if query.status in STATUSES:
-        stmt = stmt.where(c.status == query.status)
+        stmt = stmt.where(report.c.status == query.status)
     total = counts[query.status] if query.status in STATUSES else eligible
     page = max(1, query.page)
     rows = list(session.execute(stmt.limit(query.per_page).offset((page - 1) * query.per_page)))
     return ResultsPage(rows=rows, total=total, counts=counts, average_score=None if average is None else round(float(average), 2),
-                       max_score=max_score, pass_count=int(passes or 0), histogram=_histogram(session, report, max_score))
+                       max_score=max_score, pass_count=int(passes or 0),
+                       histogram=_histogram(session, parts, counted, max_score))
 
 
-def _histogram(session: Session, base, max_score: float | None) -> list[dict[str, Any]]:
-    """Counts of submitted scores in ten equal bands of the full marks (the last band includes full marks)."""
+def _histogram(session: Session, parts: _Parts, counted, max_score: float | None) -> list[dict[str, Any]]:
+    """Counts of counted scores in ten equal bands of the full marks (the last band includes full marks)."""
     if not max_score:
         return []
-    ratio = base.c.score * 1.0 / case((base.c.max_score > 0, base.c.max_score), else_=None)
+    ratio = counted.c.score * 1.0 / case((counted.c.max_score > 0, counted.c.max_score), else_=None)
     band = case(*[(ratio >= i / HISTOGRAM_BINS, i) for i in range(HISTOGRAM_BINS - 1, 0, -1)], else_=0)
-    counts = dict(session.execute(select(band, func.count()).where(base.c.score.is_not(None)).group_by(band)).all())
+    counts = dict(session.execute(parts.where(
+        select(band, func.count()).select_from(counted).join(User, User.id == counted.c.user_id).group_by(band))).all())
     step = max_score / HISTOGRAM_BINS
     return [{"low": round(i * step, 2), "high": round((i + 1) * step, 2), "count": int(counts.get(i, 0)),
              "last": i == HISTOGRAM_BINS - 1} for i in range(HISTOGRAM_BINS)]
@@ -209,7 +231,7 @@ def _histogram(session: Session, base, max_score: float | None) -> list[dict[str
 
 def result_rows_for_export(session: Session, actor: User, contest: Contest, query: ResultQuery) -> Iterator[Any]:
     """Every row matching the filters, in the page's order, fetched in batches."""
-    report = _report(session, actor, contest, query)
+    report = _report(_parts(session, actor, contest, query), contest)
     stmt = _ordered(report, query.sort)
     if query.status in STATUSES:
         stmt = stmt.where(report.c.status == query.status)
