@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bench import import_bank, load_contest
+from bench import reports as reports_bench
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
