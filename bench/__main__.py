@@ -37,6 +37,7 @@ def main() -> None:
     print("import benchmark …")
     sections.append(import_bank.markdown(import_bank.run(databases)))
     sections.append(load_contest.section(databases))
+    sections.append(reports_bench.section(databases))
     header = (
         "# Benchmarks\n\n"
         f"Written by `make bench` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
