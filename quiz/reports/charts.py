@@ -86,14 +86,16 @@ def horizontal_bars(items: list[tuple[str, float | None]], *, maximum: float | N
         y = PLOT_TOP + index * row
         w = 0 if value is None or not top else plot_w * min(value, top) / top
         text = "—" if value is None else (f"{value * 100:.1f}%" if percent else f"{value:g}")
-        chart.bars.append(Bar(label_w, y + 4, round(w, 1), row - 10, label[:12], value, text))
+        short = label if len(label) <= 9 else label[:8] + "…"  # 14px CJK glyphs: nine fit in the label column
+        chart.bars.append(Bar(label_w, y + 4, round(w, 1), row - 10, short, value, text))
     return chart
 
 
 def line_chart(labels: list[str], series: list[tuple[str, list[float | None]]], height: int = 240) -> Chart:
     """Lines on a 0–100 % scale over ``labels`` (contests in time order); None leaves a gap."""
     chart = Chart(WIDTH, height)
-    plot_w = WIDTH - PLOT_LEFT - PLOT_RIGHT - 10
+    left, right = PLOT_LEFT + 40, WIDTH - 45  # room for the first and last labels, centred on their points
+    plot_w = right - left
     plot_h = height - PLOT_TOP - PLOT_BOTTOM
     for i in range(5):
         chart.ticks.append({"y": round(PLOT_TOP + plot_h - plot_h * i / 4, 1), "label": f"{25 * i}%"})
@@ -101,10 +103,12 @@ def line_chart(labels: list[str], series: list[tuple[str, list[float | None]]], 
     step = plot_w / (count - 1) if count > 1 else 0
 
     def x_of(index: int) -> float:
-        return round(PLOT_LEFT + 10 + (index * step if count > 1 else plot_w / 2), 1)
+        return round(left + (index * step if count > 1 else plot_w / 2), 1)
 
+    every = max(1, -(-count // 6))  # at most about six labels, always the last
     for index, text in enumerate(labels):
-        chart.labels.append({"x": x_of(index), "y": height - PLOT_BOTTOM + 16, "text": text[:8]})
+        if index % every == 0 or index == count - 1:
+            chart.labels.append({"x": x_of(index), "y": height - PLOT_BOTTOM + 16, "text": text})
     for number, (name, values) in enumerate(series):
         segments, current = [], []
         dots = []
