@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from question_bank import formats
-from question_bank.db import utcnow
+from question_bank.db import bulk_insert, json_rows_insert, utcnow
 from question_bank.drafts import QUESTION_TYPES, ParseResult, Problem, QuestionDraft, Skipped
 from question_bank.messages import BankError, Message, N_
 from question_bank.models import STATUSES, Bank, Question, QuestionVersion, normalize_name, stem_hash, version_knowledge_points
@@ -165,13 +165,63 @@ def allocate_ids(session: Session, model: type, n: int) -> list[int]:
     if n <= 0:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        ids = session.scalars(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        ids = session.scalar(
+            text("SELECT array_agg(nextval(pg_get_serial_sequence(:table, 'id'))) FROM generate_series(1, :n)"),
             {"table": model.__tablename__, "n": n},
-        ).all()
+        )
         return sorted(ids)
     top = session.scalar(select(func.max(model.id))) or 0
     return list(range(top + 1, top + n + 1))
+
+
+QUESTION_COLUMNS = ("id", "bank_id", "status", "needs_review", "review_reason", "current_version_id", "stem_hash",
+                    "created_at", "updated_at")
+VERSION_COLUMNS = ("id", "question_id", "number", "type", "stem", "options", "answer", "explanation", "difficulty",
+                   "points", "subject_id", "source", "source_article_id", "locked", "created_by", "created_at")
+
+
+def insert_questions_and_versions(session: Session, question_rows: list[tuple], version_rows: list[tuple], now) -> None:
+    """INSERT new questions (``QUESTION_COLUMNS``, each already naming its current version) and
+    versions (``VERSION_COLUMNS``, of these questions or of existing ones).
+
+    Questions and versions point at each other through foreign keys. PostgreSQL checks a (not
+    deferrable) foreign key at the end of the statement, so both inserts go into one statement
+    (``WITH new_questions AS (INSERT …) INSERT …``, the rows as JSON: ``db.json_rows_insert``) and
+    each question is written once, with its current version. Elsewhere the questions are written
+    first without it, then the versions, then one executemany UPDATE sets it.
+    """
+    if not question_rows and not version_rows:
+        return
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        questions_sql, params = json_rows_insert(Question.__table__, QUESTION_COLUMNS, question_rows, "questions")
+        versions_sql, version_params = json_rows_insert(QuestionVersion.__table__, VERSION_COLUMNS, version_rows, "versions")
+        session.execute(text(f"WITH new_questions AS ({questions_sql}) {versions_sql}"), {**params, **version_params})
+        return
+    current = QUESTION_COLUMNS.index("current_version_id")
+    bulk_insert(session, Question.__table__, QUESTION_COLUMNS, [row[:current] + (None,) + row[current + 1:] for row in question_rows])
+    bulk_insert(session, QuestionVersion.__table__, VERSION_COLUMNS, version_rows)
+    set_current_versions(session, {row[0]: row[current] for row in question_rows}, now)
+
+
+def set_current_versions(session: Session, newest: dict[int, int], now) -> None:
+    """Point each question id of ``newest`` at its version id, in one statement on PostgreSQL
+    (``UPDATE … FROM unnest(ids, version ids)``) and one executemany by primary key elsewhere."""
+    if not newest:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("UPDATE questions SET current_version_id = u.version_id, updated_at = :now "
+                 "FROM unnest(CAST(:question_ids AS INTEGER[]), CAST(:version_ids AS INTEGER[])) AS u(question_id, version_id) "
+                 "WHERE questions.id = u.question_id"),
+            {"now": now, "question_ids": list(newest), "version_ids": list(newest.values())},
+        )
+        return
+    table = Question.__table__
+    session.execute(
+        table.update().where(table.c.id == bindparam("b_id")).values(current_version_id=bindparam("b_version"), updated_at=now),
+        [{"b_id": qid, "b_version": vid} for qid, vid in newest.items()],
+    )
 
 
 @dataclass
@@ -229,20 +279,13 @@ def commit_import(
     now = utcnow()
     actor_id = actor.id if actor is not None else None
 
-    # 1. the new questions, with ids allocated up front (see allocate_ids)
-    question_ids: dict[int, int] = {}  # item position -> question id
-    if fresh:
-        ids = allocate_ids(session, Question, len(fresh))
-        question_ids = {item.position: qid for item, qid in zip(fresh, ids)}
-        session.execute(Question.__table__.insert(), [
-            {"id": qid, "bank_id": bank.id, "status": status, "needs_review": False, "review_reason": "",
-             "current_version_id": None, "stem_hash": item.stem_hash, "created_at": now, "updated_at": now}
-            for item, qid in zip(fresh, ids)
-        ])
+    # 1. ids for the new questions and for every version, allocated up front (see allocate_ids)
+    ids = allocate_ids(session, Question, len(fresh))
+    question_ids = {item.position: qid for item, qid in zip(fresh, ids)}  # item position -> question id
 
-    # 2. their versions: number 1 for new questions, next numbers for duplicates kept as versions
+    # 2. version numbers: 1 for new questions, the next numbers for duplicates kept as versions
     targets = sorted({t if isinstance(t, int) else question_ids[t.position] for _, t in revisions})
-    last_number: dict[int, int] = dict.fromkeys(question_ids.values(), 1)  # highest number used so far
+    last_number: dict[int, int] = dict.fromkeys(ids, 1)  # highest number used so far
     for chunk in _chunks([t for t in targets if t not in last_number]):
         for qid, top in session.execute(
             select(QuestionVersion.question_id, func.max(QuestionVersion.number))
@@ -254,48 +297,46 @@ def commit_import(
         qid = target if isinstance(target, int) else question_ids[target.position]
         last_number[qid] = last_number.get(qid, 0) + 1
         planned.append((item, qid, last_number[qid]))
-
     version_ids = allocate_ids(session, QuestionVersion, len(planned))
-    if planned:
-        rows = []
-        for (item, qid, number), vid in zip(planned, version_ids):
-            d = item.draft
-            subject = subjects.get(normalize_name(d.subject)) if d.subject else None
-            rows.append({
-                "id": vid, "question_id": qid, "number": number, "type": d.type, "stem": d.stem, "options": d.options,
-                "answer": d.answer, "explanation": d.explanation, "difficulty": d.difficulty, "points": d.points,
-                "subject_id": subject.id if subject is not None else None, "source": d.source,
-                "source_article_id": item.source_article_id, "locked": False, "created_by": actor_id, "created_at": now,
-            })
-        session.execute(QuestionVersion.__table__.insert(), rows)
 
-    # 3. point each question at its newest version: the highest version id, since ids were
-    #    allocated in file order (a later duplicate in the file wins). One UPDATE … FROM per
-    #    chunk instead of one per question; the stem hash needs no update (duplicates share it).
-    touched = sorted({qid for _item, qid, _n in planned})
-    if touched:
-        table, versions = Question.__table__, QuestionVersion.__table__
-        for chunk in _chunks(touched):
-            newest = (
-                select(versions.c.question_id, func.max(versions.c.id).label("version_id"))
-                .where(versions.c.question_id.in_(chunk))
-                .group_by(versions.c.question_id)
-                .subquery()
-            )
-            session.execute(
-                table.update().where(table.c.id == newest.c.question_id).values(current_version_id=newest.c.version_id, updated_at=now)
-            )
-    links = [
-        {"version_id": vid, "knowledge_point_id": kps[normalize_name(name)].id}
-        for (item, _qid, _n), vid in zip(planned, version_ids)
-        for name in item.draft.knowledge_points
-    ]
-    if links:
-        session.execute(version_knowledge_points.insert(), links)
+    # 3. each question's current version: the last one written for it, the highest id since ids
+    #    are allocated in file order (a later duplicate in the file wins). The stem hash needs no
+    #    update (duplicates share it).
+    newest: dict[int, int] = {}
+    for (_item, qid, _n), vid in zip(planned, version_ids):
+        newest[qid] = vid
+
+    # 4. write: new questions and all versions, then existing questions' new current versions,
+    #    then the knowledge-point links
+    subject_ids = {key: subject.id for key, subject in subjects.items()}
+    subject_keys: dict[str, str] = {}  # subject as typed -> normalize_name(subject), once per spelling
+    for item in writing:
+        if item.draft.subject and item.draft.subject not in subject_keys:
+            subject_keys[item.draft.subject] = normalize_name(item.draft.subject)
+    question_rows = [(qid, bank.id, status, False, "", newest[qid], item.stem_hash, now, now) for item, qid in zip(fresh, ids)]
+    version_rows = []
+    for (item, qid, number), vid in zip(planned, version_ids):
+        d = item.draft
+        version_rows.append((
+            vid, qid, number, d.type, d.stem, d.options, d.answer, d.explanation, d.difficulty, d.points,
+            subject_ids.get(subject_keys[d.subject]) if d.subject else None, d.source,
+            item.source_article_id, False, actor_id, now,
+        ))
+    insert_questions_and_versions(session, question_rows, version_rows, now)
+    new_question_ids = set(ids)
+    set_current_versions(session, {qid: vid for qid, vid in newest.items() if qid not in new_question_ids}, now)
+    kp_ids: dict[str, int] = {}  # knowledge point as typed -> its id, normalised once per spelling
+    links = []
+    for (item, _qid, _n), vid in zip(planned, version_ids):
+        for name in item.draft.knowledge_points:
+            kp_id = kp_ids.get(name)
+            if kp_id is None:
+                kp_id = kp_ids[name] = kps[normalize_name(name)].id
+            links.append((vid, kp_id))
+    bulk_insert(session, version_knowledge_points, ("version_id", "knowledge_point_id"), links)
     # Questions of the bank already in this session now point at other versions: reload them when used.
-    touched_set = set(touched)
     for obj in list(session.identity_map.values()):
-        if isinstance(obj, Question) and obj.id in touched_set:
+        if isinstance(obj, Question) and obj.id in newest:
             session.expire(obj)
 
     counts = dict.fromkeys(QUESTION_TYPES, 0)

@@ -358,6 +358,18 @@ def _check_short(answer: Any, problems: list[Message]) -> Any:
     return answer
 
 
+def _copy_answer(value: Any) -> Any:
+    """A copy of an answer key sharing no list or dict with it (keys are JSON-like: far cheaper than deepcopy)."""
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return [_copy_answer(v) for v in value] if kind is list else tuple(_copy_answer(v) for v in value)
+    if kind is dict:
+        return {k: _copy_answer(v) for k, v in value.items()}
+    if kind in (str, bool, int, float) or value is None:
+        return value
+    return copy.deepcopy(value)
+
+
 def normalize_draft(draft: QuestionDraft) -> tuple[QuestionDraft, list[Message]]:
     """A cleaned copy of ``draft`` (canonical answer, trimmed texts, unique knowledge points) and
     every reason it cannot be stored; an empty list means it is valid."""
@@ -365,7 +377,7 @@ def normalize_draft(draft: QuestionDraft) -> tuple[QuestionDraft, list[Message]]
     qtype = draft.type
     stem = (draft.stem or "").strip()
     options = [(o if isinstance(o, str) else str(o)).strip() for o in (draft.options or [])]
-    answer = copy.deepcopy(draft.answer)
+    answer = draft.answer
     if qtype not in QUESTION_TYPES:
         problems.append(Message(N_("题型“%(type)s”无法识别，应为 单选/多选/判断/填空/简答"), {"type": qtype}))
     if not stem:
@@ -411,6 +423,8 @@ def normalize_draft(draft: QuestionDraft) -> tuple[QuestionDraft, list[Message]]
             problems.append(Message(N_("知识点“%(name)s”超过 %(n)d 个字"), {"name": name[:20], "n": NAME_MAX}))
         seen.add(key)
         knowledge_points.append(name)
+    if answer is draft.answer:  # passed through unchanged: the cleaned draft must not share it (checks build new keys)
+        answer = _copy_answer(answer)
     cleaned = replace(
         draft,
         stem=stem,

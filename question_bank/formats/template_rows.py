@@ -249,39 +249,58 @@ def _problem(line: int | None, template: str, **params: Any) -> Problem:
 
 
 class RowReader:
-    """Reads data rows once the header has fixed where each column is."""
+    """Reads data rows once the header has fixed where each column is.
+
+    Per row it only looks at the template's columns: their texts go into a list indexed by column,
+    with one extra slot past the last column that stays empty and stands for every absent column.
+    """
 
     def __init__(self, columns: dict[str, int]) -> None:
         self.columns = columns
-        get = columns.get
-        self.i_type, self.i_stem, self.i_answer = get("type"), get("stem"), get("answer")
-        self.option_indexes = [get(f) for f in OPTION_FIELDS]
-        # The last option column present: option texts past it are never looked at.
-        while self.option_indexes and self.option_indexes[-1] is None:
-            self.option_indexes.pop()
-        self.i_explanation, self.i_difficulty = get("explanation"), get("difficulty")
-        self.i_points, self.i_subject = get("points"), get("subject")
-        self.i_knowledge, self.i_source, self.i_keywords = get("knowledge_points"), get("source"), get("keywords")
         self.indexes = sorted(columns.values())
+        self.width = (self.indexes[-1] + 1) if self.indexes else 0
+        absent = self.width  # the always-empty slot
+
+        def at(field: str) -> int:
+            return columns.get(field, absent)
+
+        self.i_type, self.i_stem, self.i_answer = at("type"), at("stem"), at("answer")
+        option_indexes = [at(f) for f in OPTION_FIELDS]
+        # The last option column present: option texts past it are never looked at.
+        while option_indexes and option_indexes[-1] == absent:
+            option_indexes.pop()
+        self.option_indexes = option_indexes
+        self.i_explanation, self.i_difficulty = at("explanation"), at("difficulty")
+        self.i_points, self.i_subject = at("points"), at("subject")
+        self.i_knowledge, self.i_source, self.i_keywords = at("knowledge_points"), at("source"), at("keywords")
+        # Cells read as typed values (a number of points, a TRUE cell): None when the column is absent.
+        self.raw_difficulty, self.raw_points = columns.get("difficulty"), columns.get("points")
+        self.raw_answer = columns.get("answer")
 
     def read(self, row: Sequence[Any], line: int, result: ParseResult) -> None:
         """Append the row's draft, or its problems, to ``result``; an empty row adds nothing."""
         if not any(row):
             return
-        texts = list(map(cell_text, row))
-        n = len(texts)
-        if not any(texts[i] for i in self.indexes if i < n):
+        n = len(row)
+        texts = [""] * (self.width + 1)
+        filled = False
+        for i in self.indexes:
+            if i < n:
+                value = row[i]
+                if value is not None:
+                    cell = cell_text(value)
+                    if cell:
+                        texts[i] = cell
+                        filled = True
+        if not filled:
             return
-
-        def text(i: int | None) -> str:
-            return texts[i] if i is not None and i < n else ""
 
         def raw(i: int | None) -> Any:
             return row[i] if i is not None and i < n else None
 
         problems = result.problems
         before = len(problems)
-        type_text = text(self.i_type)
+        type_text = texts[self.i_type]
         qtype = None
         if not type_text:
             problems.append(_problem(line, N_("缺少题型（单选/多选/判断/填空/简答）")))
@@ -290,25 +309,25 @@ class RowReader:
                 qtype = answers.parse_question_type(type_text)
             except BankError as exc:
                 problems.append(Problem(line, exc.message))
-        stem = text(self.i_stem)
+        stem = texts[self.i_stem]
         if not stem:
             problems.append(_problem(line, N_("缺少题干")))
-        options = [text(i) for i in self.option_indexes]
+        options = [texts[i] for i in self.option_indexes]
         while options and not options[-1]:
             options.pop()
         gaps = [OPTION_KEYS[k] for k, o in enumerate(options) if not o]
         if gaps:
             problems.append(_problem(
                 line, N_("选项%(gaps)s为空，但其后还有选项（选项须从 A 起连续填写）"), gaps="、".join(gaps)))
-        answer_text = text(self.i_answer)
-        keywords_text = text(self.i_keywords)
+        answer_text = texts[self.i_answer]
+        keywords_text = texts[self.i_keywords]
         try:
-            difficulty = parse_difficulty(raw(self.i_difficulty))
+            difficulty = parse_difficulty(raw(self.raw_difficulty))
         except BankError as exc:
             problems.append(Problem(line, exc.message))
             difficulty = 3
         try:
-            points = parse_points(raw(self.i_points))
+            points = parse_points(raw(self.raw_points))
         except BankError as exc:
             problems.append(Problem(line, exc.message))
             points = None
@@ -316,16 +335,16 @@ class RowReader:
         answer: Any = None
         if qtype is not None:
             try:
-                answer, options = _answer_for(qtype, stem, options, answer_text, keywords_text, raw(self.i_answer))
+                answer, options = _answer_for(qtype, stem, options, answer_text, keywords_text, raw(self.raw_answer))
             except BankError as exc:
                 problems.append(Problem(line, exc.message))
         if len(problems) > before:
             return
         result.drafts.append(QuestionDraft(
             type=qtype, stem=stem, options=options, answer=answer,
-            explanation=text(self.i_explanation), difficulty=difficulty, points=points,
-            subject=text(self.i_subject), knowledge_points=split_knowledge_points(text(self.i_knowledge)),
-            source=text(self.i_source), line=line,
+            explanation=texts[self.i_explanation], difficulty=difficulty, points=points,
+            subject=texts[self.i_subject], knowledge_points=split_knowledge_points(texts[self.i_knowledge]),
+            source=texts[self.i_source], line=line,
         ))
 
 
