@@ -4,7 +4,7 @@ A contest or unit outside the actor's reach is 404 (we do not confirm it exists)
 """
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, select
@@ -49,7 +49,7 @@ def status_labels() -> dict[str, str]:
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def _contest(contest_id: int) -> Contest:
@@ -218,10 +218,3 @@ def trends(unit_id: int):
     children = [u for u in units_in_reach(session, actor, include_inactive=False) if u.parent_id == unit.id]
     return render_template("reports/trends.html", unit=unit, points=points, years=years, year=year, chart=chart,
                            year_chart=year_chart, trail=breadcrumb(session, actor, unit), children=children)
-
-
-def report_links(contest: Contest) -> dict[str, str]:
-    """The report's pages for a contest (the organizer's results page links to them)."""
-    return {"results": url_for("reports.contest_results", contest_id=contest.id),
-            "units": url_for("reports.unit_rollup", contest_id=contest.id)}
-

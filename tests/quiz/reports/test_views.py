@@ -156,3 +156,30 @@ def test_report_pages_run_the_same_queries_for_few_and_many_rows(app, session, r
     session.commit()
     after = {path: _count_queries(app, hr.client, path) for path in paths}
     assert after == before
+
+
+def test_a_closed_contest_finalises_expired_attempts_before_reporting(app, session, report_world):
+    """After close nobody shows as 进行中: the expired attempt is finalised (as on the organizer's page)."""
+    from datetime import timedelta
+
+    from question_bank.db import utcnow
+    from quiz.contests.models import Attempt
+
+    w = report_world
+    w.contest.closes_at = utcnow() - timedelta(minutes=5)
+    w.contest.opens_at = w.contest.closes_at - timedelta(hours=3)
+    running = session.query(Attempt).filter_by(user_id=w.people["zz_c"].id).one()
+    running.started_at = w.contest.opens_at
+    running.deadline = w.contest.closes_at
+    session.commit()
+    hr = _login(app, "hr_zz")
+    body = hr.client.get(f"/reports/contests/{w.contest.id}/export?format=csv").get_data().decode("utf-8-sig")
+    zhao = next(r for r in csv.reader(io.StringIO(body)) if len(r) > 1 and r[1] == "赵六")
+    assert zhao[4] == "已交卷"
+    session.expire_all()
+    assert session.get(Attempt, running.id).status != "in_progress"
+
+
+def test_a_unit_filter_that_is_not_a_number_is_ignored(app, report_world):
+    hr = _login(app, "hr_zz")
+    assert hr.client.get(f"/reports/contests/{report_world.contest.id}?unit=²&page=x").status_code == 200
