@@ -4,7 +4,8 @@ Two ways in:
 
 - ``assert_accessible(page)``: the page as it is now (after a script built it, a dialog opened...).
 - ``WATCH_JS``: an init script ``tests.e2e.conftest.new_page`` adds to every browser context, so that
-  *every* page a journey loads is checked once it has loaded; problems come back as console messages
+  *every* page a journey loads is checked once it has loaded (and, on a phone, that it does not
+  scroll sideways); problems come back as console messages
   starting with ``A11Y_PREFIX``, and the e2e conftest fails the test that loaded such a page.
 
 Focus: ``focus_is_visible(page)`` for the element that has focus now (its outline, or the outline of the
@@ -98,6 +99,10 @@ WATCH_JS = """
 window.addEventListener('load', () => {""" + _COLOUR_JS + _UNLABELLED_JS + _LOW_CONTRAST_JS + """
   const problems = unlabelled().map(p => 'input without a label: ' + p)
     .concat(lowContrast().slice(0, 10).map(p => 'text below WCAG AA contrast: ' + p));
+  const width = document.documentElement.clientWidth;  // a phone: nothing may make the page scroll sideways
+  if (width <= 400 && document.documentElement.scrollWidth > width) {
+    problems.push(`the page scrolls sideways on a ${width}px phone (${document.documentElement.scrollWidth}px wide)`);
+  }
   for (const p of problems) console.warn('""" + A11Y_PREFIX + """ ' + location.pathname + ' ' + p);
 });
 """
