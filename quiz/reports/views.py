@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, select
 
+from question_bank.messages import N_
 from quiz.api.common import grace_seconds, now
 from quiz.accounts.scope import units_in_reach
 from quiz.auth.access import role_required
@@ -122,7 +123,7 @@ def contest_results(contest_id: int):
     )
 
 
-RESULT_HEADERS = ["名次", "姓名", "账号", "单位", "状态", "得分", "满分", "及格", "用时（秒）", "交卷时间"]
+RESULT_HEADERS = [N_("名次"), N_("姓名"), N_("账号"), N_("单位"), N_("状态"), N_("得分"), N_("满分"), N_("及格"), N_("用时（秒）"), N_("交卷时间")]
 RESULT_WIDTHS = [8, 12, 14, 28, 10, 8, 8, 8, 12, 20]
 
 
@@ -170,7 +171,7 @@ def _max_score(contest: Contest) -> float | None:
     return session.scalar(select(Attempt.max_score).where(Attempt.contest_id == contest.id, Attempt.kind == "contest").limit(1))
 
 
-UNIT_HEADERS = ["单位", "上级单位", "层级", "应参赛", "参赛人数", "参与率", "平均分", "及格人数", "及格率", "同级排名"]
+UNIT_HEADERS = [N_("单位"), N_("上级单位"), N_("层级"), N_("应参赛"), N_("参赛人数"), N_("参与率"), N_("平均分"), N_("及格人数"), N_("及格率"), N_("同级排名")]
 UNIT_WIDTHS = [28, 24, 6, 10, 10, 10, 10, 10, 10, 10]
 UNIT_FORMATS = [None, None, None, None, None, "0.0%", "0.00", None, "0.0%", None]
 
