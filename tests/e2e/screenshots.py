@@ -120,6 +120,8 @@ def shots(ids) -> list[Shot]:
         Shot("contest-results", "organizer", f"/manage/contests/{ids['closed']}/results"),
         Shot("materials-article", "organizer", f"/materials/{ids['material']}"),
         Shot("hr-home", "hr_zz", "/hr"),
+        Shot("hr-contest-report", "hr_zz", f"/reports/contests/{ids['closed']}"),
+        Shot("hr-unit-rollup", "hr", f"/reports/contests/{ids['closed']}/units"),
         Shot("admin-users", "admin", "/admin/users"),
     ]
 
