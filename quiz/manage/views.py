@@ -23,6 +23,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from question_bank.answers import TYPE_LABELS
 from question_bank.db import begin_write
 from question_bank.item_analysis import EFFICIENCY_FLOOR, FACILITY_HIGH, FACILITY_LOW, MIN_ATTEMPTS
 from question_bank.messages import N_
@@ -766,8 +767,6 @@ def contest_items(contest_id: int):
                            floor=EFFICIENCY_FLOOR, high=FACILITY_HIGH, low=FACILITY_LOW)
 
 
-ITEM_TYPE_NAMES = {"single": N_("单选"), "multiple": N_("多选"), "true_false": N_("判断"), "fill_blank": N_("填空"),
-                   "short_answer": N_("简答")}
 ITEM_WIDTHS = [6, 8, 6, 48, 8, 9, 9, 9, 9, 28, 40, 30]
 
 
@@ -780,7 +779,7 @@ def contest_items_export(contest_id: int):
     result = contest_item_analysis(s, contest)
     rows = export_item_rows(result, translate)
     for row in rows:
-        row[2] = _(ITEM_TYPE_NAMES.get(row[2], row[2]))
+        row[2] = _(TYPE_LABELS.get(row[2], row[2]))  # 单选, 多选…: msgids the templates already use
     headers = [_("题号"), _("题目编号"), _("题型"), _("题干"), _("作答人数"), _("难度系数"), _("区分度"), _("区分效率"),
                _("高低分组 D"), _("选项分布"), _("提示"), _("未能计算的原因")]
     analysis = result.analysis
