@@ -50,7 +50,7 @@ class BandForm(Form):
 
 class PlanForm(FlaskForm):
     title = StringField(_l("方案名称"), validators=[DataRequired(message=_l("请填写方案名称")), Length(max=200)])
-    year = IntegerField(_l("考核年度"), validators=[InputRequired(message=_l("请填写考核年度")), NumberRange(min=2000, max=2100)])
+    year = IntegerField(_l("考核年度"), validators=[InputRequired(message=_l("请填写考核年度")), NumberRange(min=2000, max=2100, message=_l("考核年度应在 2000 到 2100 之间"))])
     org_unit_id = SelectField(_l("考核范围（单位及其下级）"), coerce=int)
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
     components = FieldList(FormField(ComponentForm), min_entries=COMPONENT_ROWS, max_entries=COMPONENT_ROWS)

@@ -270,11 +270,20 @@ class ComputeResult:
     new_revision: bool
 
 
+def _hold(session: Session, plan: AssessmentPlan) -> None:
+    """Begin the write and hold the plan's row (FOR UPDATE on PostgreSQL; SQLite's write lock
+    already serialises), so two computations, locks or adjustments of one plan run one after the
+    other, each on fresh figures."""
+    begin_write_first(session)
+    session.execute(select(AssessmentPlan.id).where(AssessmentPlan.id == plan.id).with_for_update())
+    session.refresh(plan)
+
+
 def compute_plan(session: Session, actor, plan: AssessmentPlan, *, now=None, tz=None, audit: Audit | None = None) -> ComputeResult:
     """Write a draft record for every eligible cadre. Into the current revision while it is a
     draft (its rows are replaced; an adjustment stays with its cadre and is re-applied); into a new
     revision when the current one is locked (the locked rows are kept as they are)."""
-    begin_write_first(session)
+    _hold(session, plan)
     now = now or utcnow()
     new_revision = plan.current_revision == 0 or plan.current_locked
     revision = plan.current_revision + 1 if new_revision else plan.current_revision
@@ -340,7 +349,7 @@ def adjust_record(session: Session, actor, record: AssessmentRecord, *, total: f
                   audit: Audit | None = None) -> AssessmentRecord:
     """Set (or, with ``total`` None, remove) HR's adjusted total with a reason; the revision's
     grades and ranks are worked out again (the 优秀 cap depends on everyone's totals)."""
-    begin_write_first(session)
+    _hold(session, record.plan)
     session.refresh(record)
     if record.locked:
         raise AssessmentError(N_("该考核记录已锁定，不能再调整；如需更正，请重新计算生成新版本"))
@@ -365,8 +374,7 @@ def adjust_record(session: Session, actor, record: AssessmentRecord, *, total: f
 
 def lock_plan(session: Session, actor, plan: AssessmentPlan, *, now=None, audit: Audit | None = None) -> int:
     """Lock every record of the current revision; returns how many. Locked records never change."""
-    begin_write_first(session)
-    session.refresh(plan)
+    _hold(session, plan)
     if plan.current_revision == 0:
         raise AssessmentError(N_("请先计算考核结果，再锁定"))
     if plan.current_locked:
