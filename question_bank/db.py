@@ -1,7 +1,6 @@
 """The declarative base every table of the platform shares, with stable constraint names for Alembic."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 from sqlalchemy import MetaData
@@ -68,67 +67,3 @@ def begin_write(session) -> None:
     """
     session.connection(execution_options={"sqlite_begin_mode": "IMMEDIATE"})
 
-
-def bulk_insert(session, table, columns, rows) -> None:
-    """INSERT ``rows`` (sequences in ``columns`` order) into ``table`` within the session's transaction.
-
-    For imports of thousands of rows, where one statement per row is the cost: PostgreSQL gets
-    one ``COPY … FROM STDIN`` stream (no statement per row, no RETURNING), SQLite one DB-API
-    ``executemany`` of a single prepared INSERT, any other database a Core executemany. Values go
-    through each column type's own bind processing first (JSON, booleans, datetimes), as a Core
-    insert would; column defaults are not applied, so pass every column that needs a value.
-    COPY bypasses SQLAlchemy's cursor events (statement logging and counting do not see it).
-    """
-    if not rows:
-        return
-    conn = session.connection()
-    dialect = conn.dialect
-    cols = [table.c[name] for name in columns]
-    processors = [(i, p) for i, c in enumerate(cols) if (p := c.type.dialect_impl(dialect).bind_processor(dialect))]
-
-    def processed(row):
-        if not processors:
-            return tuple(row)
-        values = list(row)
-        for i, process in processors:
-            values[i] = process(values[i])
-        return values
-
-    quote = dialect.identifier_preparer
-    names = ", ".join(quote.quote(c.name) for c in cols)
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        with conn.connection.driver_connection.cursor() as cursor:
-            with cursor.copy(f"COPY {quote.format_table(table)} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(processed(row))
-    elif dialect.name == "sqlite":
-        marks = ", ".join("?" * len(cols))
-        conn.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})",
-                             [tuple(processed(row)) for row in rows])
-    else:
-        conn.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
-
-
-
-def _json_default(value):
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def json_rows_insert(table, columns, rows, param: str) -> tuple[str, dict]:
-    """PostgreSQL: ``INSERT INTO table (columns) SELECT columns FROM json_populate_recordset(…)``
-    and its one parameter, every row as an object of one JSON array.
-
-    One statement and one parameter for thousands of rows: Python's C JSON encoder writes it and
-    the server parses it in C, where an array parameter per column would be escaped element by
-    element in Python. Being one statement, it can share a ``WITH`` with another insert (see
-    ``importing.insert_questions_and_versions``). JSON-typed columns take their values nested as
-    they are; datetimes go as ISO text; column defaults are not applied.
-    """
-    names = ", ".join(f'"{name}"' for name in columns)
-    payload = json.dumps([dict(zip(columns, row)) for row in rows], ensure_ascii=False, separators=(",", ":"),
-                         default=_json_default)
-    sql = (f"INSERT INTO {table.name} ({names}) SELECT {names} "
-           f"FROM json_populate_recordset(NULL::{table.name}, CAST(:{param} AS JSON))")
-    return sql, {param: payload}

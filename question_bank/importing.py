@@ -24,10 +24,13 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from question_bank import formats
-from question_bank.db import bulk_insert, json_rows_insert, utcnow
+from question_bank.bulk import bulk_insert, json_rows_insert, with_gc_paused
+from question_bank.db import utcnow
 from question_bank.drafts import QUESTION_TYPES, ParseResult, Problem, QuestionDraft, Skipped
 from question_bank.messages import BankError, Message, N_
-from question_bank.models import STATUSES, Bank, Question, QuestionVersion, normalize_name, stem_hash, version_knowledge_points
+from question_bank.models import (
+    NAME_MAX, STATUSES, Bank, Question, QuestionVersion, clean_name, normalize_name, stem_hash, version_knowledge_points,
+)
 from question_bank.services import (
     Actor,
     Audit,
@@ -130,6 +133,31 @@ def existing_stem_hashes(session: Session, bank_id: int) -> dict[str, int]:
     return found
 
 
+def category_point(category: str) -> str:
+    """The knowledge point a draft's category becomes: the category path as the file names it
+    (GIFT ``$CATEGORY``, a Moodle category, a Word section heading, yf-exam's 所属题库), or, when
+    that is longer than a name may be, its last path segments that fit."""
+    name = clean_name(category or "").strip("/ ")
+    if len(name) <= NAME_MAX:
+        return name
+    parts = [p.strip() for p in name.split("/") if p.strip()]
+    kept = parts[-1][:NAME_MAX]
+    for part in reversed(parts[:-1]):
+        if len(part) + 1 + len(kept) > NAME_MAX:
+            break
+        kept = f"{part}/{kept}"
+    return kept
+
+
+def add_category_point(draft: QuestionDraft) -> None:
+    """Keep a draft's category (the model has no such field) as one more knowledge point of the
+    question, unless it already has a knowledge point of that name."""
+    point = category_point(draft.category)
+    if point and normalize_name(point) not in {normalize_name(k) for k in draft.knowledge_points}:
+        draft.knowledge_points.append(point)
+
+
+@with_gc_paused
 def plan_import(session: Session, bank: Bank, parse_result: ParseResult) -> ImportPlan:
     """Check every draft and find duplicates in the bank and within the file; writes nothing."""
     existing = existing_stem_hashes(session, bank.id)
@@ -137,6 +165,7 @@ def plan_import(session: Session, bank: Bank, parse_result: ParseResult) -> Impo
     items: list[PlannedQuestion] = []
     for position, draft in enumerate(parse_result.drafts, start=1):
         cleaned, problems = normalize_draft(draft)
+        add_category_point(cleaned)
         digest = stem_hash(cleaned.stem)
         item = PlannedQuestion(position, cleaned, problems, digest, existing_question_id=existing.get(digest))
         first = first_seen.get(digest)
@@ -186,7 +215,7 @@ def insert_questions_and_versions(session: Session, question_rows: list[tuple], 
 
     Questions and versions point at each other through foreign keys. PostgreSQL checks a (not
     deferrable) foreign key at the end of the statement, so both inserts go into one statement
-    (``WITH new_questions AS (INSERT …) INSERT …``, the rows as JSON: ``db.json_rows_insert``) and
+    (``WITH new_questions AS (INSERT …) INSERT …``, the rows as JSON: ``bulk.json_rows_insert``) and
     each question is written once, with its current version. Elsewhere the questions are written
     first without it, then the versions, then one executemany UPDATE sets it.
     """
@@ -236,6 +265,7 @@ class ImportOutcome:
         return self.created + self.new_versions
 
 
+@with_gc_paused
 def commit_import(
     session: Session,
     actor: Actor | None,

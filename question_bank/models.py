@@ -17,6 +17,7 @@ relationship, so the library maps and works without the application's classes.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -74,12 +75,15 @@ def stem_hash(stem: str) -> str:
     return hashlib.blake2b(normalize_stem(stem).encode("utf-8"), digest_size=16).hexdigest()
 
 
+# Names repeat across thousands of imported rows (a few subjects, some dozens of knowledge points).
+@functools.lru_cache(maxsize=4096)
 def normalize_name(name: str) -> str:
     """Subject and knowledge-point names compare by this: NFKC, trimmed, inner spaces collapsed,
     casefolded (so ``党 章`` and ``党章`` stay distinct but ``ＡＢＣ`` and ``abc`` are one)."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", name or "").strip()).casefold()
 
 
+@functools.lru_cache(maxsize=4096)
 def clean_name(name: str) -> str:
     """The name as shown: NFKC, trimmed, inner whitespace collapsed (case kept)."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", name or "").strip())

@@ -16,6 +16,7 @@ import importlib
 from collections.abc import Iterable
 from types import ModuleType
 
+from question_bank.bulk import with_gc_paused
 from question_bank.drafts import ParseResult, Problem, QuestionDraft
 from question_bank.messages import BankError, Message, N_
 
@@ -64,6 +65,7 @@ def detect(data: bytes, filename: str = "") -> str:
     return best_name
 
 
+@with_gc_paused
 def read(data: bytes, filename: str = "", format: str = "auto") -> ParseResult:
     """Parse an upload into drafts; a file that cannot be opened at all becomes one Problem."""
     try:

@@ -175,6 +175,43 @@ def test_subjects_and_knowledge_points_are_created_by_name_once(session):
     assert [sorted(k.name for k in v.knowledge_points) for v in versions] == [["党章"], ["PDCA", "党章"], ["PDCA", "党 章"]]
 
 
+def test_a_files_category_is_kept_as_a_knowledge_point_of_its_questions(session):
+    bank = make_bank(session)
+    plan = plan_import(session, bank, _result(
+        make_draft("single", category="党章/总纲", knowledge_points=["组织制度"]),
+        make_draft("true_false", category="组织制度", knowledge_points=["组织制度"]),  # already one: not twice
+        make_draft("fill_blank"),  # no category: nothing added
+    ))
+    assert [item.draft.knowledge_points for item in plan.items] == [["组织制度", "党章/总纲"], ["组织制度"], []]
+    commit_import(session, None, bank, plan)
+    versions = list(session.scalars(select(QuestionVersion).order_by(QuestionVersion.id)))
+    assert [sorted(k.name for k in v.knowledge_points) for v in versions] == [["党章/总纲", "组织制度"], ["组织制度"], []]
+
+
+def test_a_moodle_category_survives_the_import(session):
+    bank = make_bank(session)
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><quiz>'
+        '<question type="category"><category><text>$course$/top/党章/第一章 党员</text></category></question>'
+        '<question type="truefalse"><name><text>t</text></name><questiontext format="html"><text>预备党员的预备期为一年。</text></questiontext>'
+        '<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer></question>'
+        '</quiz>'
+    ).encode("utf-8")
+    plan = plan_import(session, bank, read_for_import(xml, "bank.xml"))
+    commit_import(session, None, bank, plan)
+    version = session.scalars(select(QuestionVersion)).one()
+    assert [k.name for k in version.knowledge_points] == ["党章/第一章 党员"]
+
+
+def test_a_category_too_long_for_a_name_keeps_its_last_segments():
+    from question_bank.importing import category_point
+
+    assert category_point("  党章 / 总纲  ") == "党章 / 总纲"
+    assert category_point("甲" * 60 + "/" + "乙" * 30 + "/" + "丙" * 30) == "乙" * 30 + "/" + "丙" * 30
+    assert category_point("丁" * 150) == "丁" * 100
+    assert category_point("/") == ""
+
+
 def test_commit_checks_the_plan_belongs_to_the_bank_and_the_actor_manages_it(session):
     unit = make_unit(session)
     bank, other = make_bank(session, unit), make_bank(session, unit)
