@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, abort, g, session
 from flask_login import current_user, logout_user, user_logged_out
 
+from quiz.auth.access import keep_only_language
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -58,10 +60,7 @@ def init_app(app: Flask) -> None:
         if state is None:
             return None
         logout_user()
-        locale = session.get("locale")
-        session.clear()
-        if locale:
-            session["locale"] = locale
+        keep_only_language()
         if state in ("expired", "ended"):
             session[state] = True
         return None

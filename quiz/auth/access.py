@@ -5,7 +5,7 @@ import logging
 from datetime import timedelta
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,6 +37,14 @@ def load_user(session_key: str) -> User | None:
     if needs_touch(found.row, limits) and not (db.new or db.dirty or db.deleted):
         _touch(db, found.row)
     return found.user
+
+
+def keep_only_language() -> None:
+    """Empty the session cookie but for the chosen language (sign-in, sign-out, a session ended)."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
 
 
 def _touch(db, row) -> None:

@@ -11,7 +11,7 @@ from quiz.accounts.services import authenticate, change_password, record_login
 from quiz.auth import bp
 from quiz.accounts.user_sessions import active_sessions, describe_device, end_own_session, revoke, start_user_session
 from quiz.admin.forms import ConfirmForm
-from quiz.auth.access import home_endpoint, session_limits
+from quiz.auth.access import home_endpoint, keep_only_language, session_limits
 from quiz.auth.forms import ChangePasswordForm, LoginForm
 from quiz.db import get_session, restart_as_writer
 from quiz.extensions import limiter
@@ -35,18 +35,11 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _keep_only_language() -> None:
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
-
-
 def start_session(user, remember: bool = False) -> None:
     """Renew the session at login (no fixation): a new session row, whose random key the session
     cookie (and, with 在这台设备上保持登录, the remember cookie) carries. Writes in the request's
     database session: callers have begun a write transaction or are already writing."""
-    _keep_only_language()
+    keep_only_language()
     if user.locale:
         session["locale"] = user.locale
     start_user_session(get_session(), user, session_limits(), remember=remember,
@@ -61,7 +54,7 @@ def end_session() -> None:
     if current_user.is_authenticated and current_user.signed_in_session is not None:
         revoke(restart_as_writer(), current_user.signed_in_session.id)
     logout_user()
-    _keep_only_language()
+    keep_only_language()
 
 
 @bp.route("/login", methods=["GET", "POST"])
