@@ -80,3 +80,47 @@ class ParseResult:
         for d in self.drafts:
             counts[d.type] = counts.get(d.type, 0) + 1
         return counts
+
+
+# --- keeping a parse result ------------------------------------------------------------------
+
+_RESULT_VERSION = 1
+
+
+def _message_json(message: Message) -> list:
+    return [message.template, message.params]
+
+
+def result_to_json(result: ParseResult) -> dict[str, Any]:
+    """``result`` as plain JSON data (see ``result_from_json``), so a parsed upload can be kept
+    with it instead of being parsed again for every page of its preview."""
+    return {
+        "v": _RESULT_VERSION,
+        "format": result.format,
+        "drafts": [
+            [d.type, d.stem, d.options, d.answer, d.explanation, d.difficulty, d.points, d.subject,
+             d.knowledge_points, d.source, d.line, d.category]
+            for d in result.drafts
+        ],
+        "problems": [[p.line, _message_json(p.message)] for p in result.problems],
+        "skipped": [[s.line, s.kind, _message_json(s.message)] for s in result.skipped],
+    }
+
+
+def result_from_json(data: dict[str, Any]) -> ParseResult:
+    """The ParseResult ``result_to_json`` gave; raises ValueError for data of another shape or version."""
+    try:
+        if data.get("v") != _RESULT_VERSION:
+            raise ValueError("another version")
+        drafts = [
+            QuestionDraft(type=t, stem=stem, options=options, answer=answer, explanation=explanation,
+                          difficulty=difficulty, points=points, subject=subject, knowledge_points=points_list,
+                          source=source, line=line, category=category)
+            for t, stem, options, answer, explanation, difficulty, points, subject, points_list, source, line, category
+            in data["drafts"]
+        ]
+        problems = [Problem(line, Message(template, params)) for line, (template, params) in data["problems"]]
+        skipped = [Skipped(line, kind, Message(template, params)) for line, kind, (template, params) in data["skipped"]]
+        return ParseResult(data["format"], drafts, problems, skipped)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not a kept parse result: {exc}") from exc

@@ -2,20 +2,26 @@
 
 The upload waits in ``PendingUpload`` between preview and confirmation, so the confirming request
 may reach any worker. The preview is a GET on the stored upload (upload → redirect → preview), so
-a large file's preview can be paged without uploading it again; each page re-reads the file and
-re-plans it, and the confirmation does the same inside its own transaction (the plan's duplicate
-findings are read at the moment of writing, as ``importing`` requires).
+a large file's preview can be paged without uploading it again. The file is parsed once: the
+first preview keeps the parse result with the upload (``PendingUpload.parsed``), and the other
+pages and the confirmation read it back instead of parsing again. Each of them still plans
+afresh, and the confirmation plans inside its own transaction (the plan's duplicate findings are
+read at the moment of writing, as ``importing`` requires).
 """
 from __future__ import annotations
 
 import io
+import json
+import zlib
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from question_bank.drafts import ParseResult, QUESTION_TYPES
+from question_bank.db import begin_write
+from question_bank.drafts import ParseResult, QUESTION_TYPES, result_from_json, result_to_json
 from question_bank.formats.textcodec import decode_text
 from question_bank.importing import EXPORT_FORMATS, commit_import, export_bank, plan_import, read_for_import
 from question_bank.messages import BankError
@@ -24,7 +30,7 @@ from quiz.auth.access import role_required
 from quiz.bank import bp
 from quiz.bank.forms import IMPORT_FORMAT_CHOICES, ImportConfirmForm, ImportForm
 from quiz.bank.views import audit_callback, load_bank
-from quiz.db import get_session
+from quiz.db import get_session, new_session
 from quiz.i18n import translate
 from quiz.uploads import models as uploads
 
@@ -54,6 +60,39 @@ def _parse(data: bytes, filename: str, fmt: str) -> ParseResult:
             except BankError:
                 pass  # fall through: the reader reports an undecodable text as a problem
     return read_for_import(data, filename, fmt)
+
+
+def _parsed(upload, fmt: str, *, keep: bool = False) -> ParseResult:
+    """The upload parsed as ``fmt``: read back from ``upload.parsed`` when a preview kept it, else
+    parsed now (and, with ``keep``, kept for the next page and the confirmation)."""
+    if upload.parsed is not None:
+        try:
+            kept = json.loads(zlib.decompress(upload.parsed))
+            if kept.get("format") == fmt:
+                return result_from_json(kept["result"])
+        except (ValueError, zlib.error, KeyError, AttributeError):
+            pass  # kept by another version, or damaged: parse again
+    result = _parse(upload.data, upload.filename, fmt)
+    if keep:
+        _keep(upload.id, fmt, result)
+    return result
+
+
+def _keep(upload_id: int, fmt: str, result: ParseResult) -> None:
+    """Store the parse result with its upload, in a short write transaction of its own: the
+    preview itself only reads, and on SQLite upgrading its read transaction to a write could fail
+    when another writer committed meanwhile. Best effort: if it fails, the next page parses again."""
+    try:
+        blob = zlib.compress(json.dumps({"format": fmt, "result": result_to_json(result)}, ensure_ascii=False).encode("utf-8"), 1)
+    except (TypeError, ValueError):  # a reader left something JSON cannot hold
+        return
+    try:
+        with new_session() as other:
+            begin_write(other)
+            other.execute(update(uploads.PendingUpload).where(uploads.PendingUpload.id == upload_id).values(parsed=blob))
+            other.commit()
+    except SQLAlchemyError:
+        current_app.logger.warning("could not keep the parsed upload %s", upload_id, exc_info=True)
 
 
 def _preview_context(bank: Bank, upload, fmt: str, plan, page: int) -> dict:
@@ -107,7 +146,7 @@ def import_preview(bank_id: int, token: str):
     except BankError as exc:
         flash(translate(exc.message), "error")
         return redirect(url_for("bank.import_upload", bank_id=bank.id))
-    plan = plan_import(s, bank, _parse(upload.data, upload.filename, fmt))
+    plan = plan_import(s, bank, _parsed(upload, fmt, keep=True))
     page = request.args.get("page", 1, type=int)
     return render_template("bank/import_preview.html", **_preview_context(bank, upload, fmt, plan, page))
 
@@ -127,7 +166,7 @@ def import_confirm(bank_id: int):
     except BankError as exc:
         flash(translate(exc.message), "error")
         return redirect(url_for("bank.import_upload", bank_id=bank.id))
-    plan = plan_import(s, bank, _parse(upload.data, upload.filename, fmt))
+    plan = plan_import(s, bank, _parsed(upload, fmt))
     try:
         outcome = commit_import(s, current_user, bank, plan, form.duplicates.data or "skip", audit=audit_callback())
     except BankError as exc:

@@ -26,6 +26,9 @@ class PendingUpload(Base):
     purpose: Mapped[str] = mapped_column(String(40))  # "roster", "bank", ...
     filename: Mapped[str] = mapped_column(String(255), default="")
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    # What a preview parsed ``data`` into, kept for its other pages and the confirmation (the bank
+    # import keeps zlib-compressed JSON of its ParseResult here); None until first parsed.
+    parsed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

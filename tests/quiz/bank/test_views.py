@@ -470,6 +470,46 @@ def test_a_large_file_previews_the_first_hundred_questions(client, auth, session
     assert last.count('class="card q-preview') == 50 and "第249条" in last
 
 
+def test_paging_the_preview_and_confirming_parse_the_file_once(client, auth, session, world, monkeypatch):
+    import quiz.bank.import_views as import_views
+
+    parsed = []
+    real_parse = import_views._parse
+    monkeypatch.setattr(import_views, "_parse", lambda data, filename, fmt: parsed.append((filename, fmt)) or real_parse(data, filename, fmt))
+    _, _, banks = world
+    bank = banks["郑州"]
+    rows = "".join(f"判断,第{i}条规定是否正确。,,,,,对,,,,,,\n" for i in range(250))
+    auth.login("org_zz")
+    first = _upload(client, bank, (CSV_HEADER + rows).encode("utf-8"), "big.csv").get_data(as_text=True)
+    assert parsed == [("big.csv", "auto")]
+    token = session.scalar(select(PendingUpload.token))
+    second = client.get(f"/bank/{bank.id}/import/{token}?format=auto&page=2").get_data(as_text=True)
+    third = client.get(f"/bank/{bank.id}/import/{token}?format=auto&page=3").get_data(as_text=True)
+    assert "第100条" in second and "第249条" in third and "共 250 道题，全部检查通过。" in third
+    assert parsed == [("big.csv", "auto")]
+    done = _confirm(client, first, bank)
+    assert "已导入 250 道题" in done.get_data(as_text=True)
+    assert parsed == [("big.csv", "auto")]
+    assert len(_bank_questions(session, bank)) == 250
+
+
+def test_asking_for_another_format_parses_the_upload_again(client, auth, session, world, monkeypatch):
+    import quiz.bank.import_views as import_views
+
+    parsed = []
+    real_parse = import_views._parse
+    monkeypatch.setattr(import_views, "_parse", lambda data, filename, fmt: parsed.append(fmt) or real_parse(data, filename, fmt))
+    _, _, banks = world
+    bank = banks["郑州"]
+    auth.login("org_zz")
+    _upload(client, bank, (CSV_HEADER + "判断,党员有表决权。,,,,,对,,,,,,\n").encode("utf-8"), "one.csv")
+    token = session.scalar(select(PendingUpload.token))
+    as_csv = client.get(f"/bank/{bank.id}/import/{token}?format=csv").get_data(as_text=True)
+    client.get(f"/bank/{bank.id}/import/{token}?format=csv&page=1")
+    assert "共 1 道题，全部检查通过。" in as_csv
+    assert parsed == ["auto", "csv"]
+
+
 def test_the_template_downloads_and_imports_back(client, auth, world):
     auth.login("org_zz")
     response = client.get("/bank/template.xlsx")
