@@ -18,10 +18,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
-from question_bank.db import begin_write, utcnow
+from question_bank.db import utcnow
 from quiz.api import bp
 from quiz.contests.errors import ContestError
-from quiz.db import get_session
+from quiz.db import begin_writer, get_session, in_write_transaction
 from quiz.i18n import translate
 
 log = logging.getLogger(__name__)
@@ -85,13 +85,15 @@ def user():
 
 
 def start_write():
-    """End the request's read transaction (if any) and start a write one (BEGIN IMMEDIATE on SQLite):
-    a read transaction upgraded to a write would ignore busy_timeout on SQLite. Returns the session."""
+    """The request's write transaction (BEGIN IMMEDIATE on SQLite): the one a ``@writes`` view began
+    with, else end the read transaction (if any) and start one; a read transaction upgraded to a
+    write would ignore busy_timeout on SQLite. Returns the session."""
     session = get_session()
+    if in_write_transaction(session):
+        return session
     if session.in_transaction():
         session.commit()
-    begin_write(session)
-    return session
+    return begin_writer(session)
 
 
 def commit_or_error() -> None:

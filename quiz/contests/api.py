@@ -28,7 +28,7 @@ from quiz.contests.leaderboard import (
 )
 from quiz.contests.models import Attempt, Contest
 from quiz.contests.services import contests_for, is_eligible
-from quiz.db import get_session
+from quiz.db import get_session, writes
 
 
 def _contest_json(contest: Contest, mine: dict | None = None) -> dict:
@@ -115,20 +115,22 @@ def read_attempt(attempt_id: int):
 
 
 @bp.put("/attempts/<int:attempt_id>/responses/<int:question_id>")
+@writes
 @login_required_json
 def save(attempt_id: int, question_id: int):
+    """The busiest path of a contest. One write transaction from the sign-in check to the commit
+    (``@writes``) and two statements of its own (``attempts.save_response``); docs/api.md "Cost of a save"."""
     moment = now()
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or "answer" not in data:
         return error("invalid", _("请以 JSON 提交 {\"answer\": ..., \"seq\": n}"), 400)
     session = start_write()
-    attempt = _own_attempt(attempt_id)
     try:
-        result = svc.save_response(session, user(), attempt, question_id, data["answer"], seq=data.get("seq"),
+        result = svc.save_response(session, user(), attempt_id, question_id, data["answer"], seq=data.get("seq"),
                                    now=moment, grace_seconds=grace_seconds())
     except ContestError as exc:
         if exc.code == "deadline_passed":  # finalise now, with what was saved in time, and keep that
-            svc.finalise_if_expired(session, attempt, now=moment, grace_seconds=grace_seconds(), how="access")
+            svc.finalise_if_expired(session, _own_attempt(attempt_id), now=moment, grace_seconds=grace_seconds(), how="access")
             commit_or_error()
         raise
     commit_or_error()
@@ -136,6 +138,7 @@ def save(attempt_id: int, question_id: int):
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
+@writes
 @login_required_json
 def submit(attempt_id: int):
     moment = now()
@@ -147,6 +150,7 @@ def submit(attempt_id: int):
 
 
 @bp.post("/attempts/<int:attempt_id>/events")
+@writes
 @login_required_json
 def events(attempt_id: int):
     moment = now()

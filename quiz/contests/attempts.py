@@ -36,7 +36,7 @@ from random import Random
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, case, false, insert, literal, select, update
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, and_, bindparam, case, false, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -227,23 +227,47 @@ def _check_seq(seq: Any) -> int | None:
     return seq
 
 
-def _upsert(session: Session, attempt_id: int, question_id: int, answer: Any, seq: int | None, now: datetime,
-            not_before: datetime) -> int:
+# The save's two statements, built once per dialect and reused: SQLAlchemy then finds the compiled
+# SQL in its cache instead of rebuilding the INSERT ... ON CONFLICT construct (its ``excluded``
+# columns alone cost a millisecond) on every save. Values go in as bound parameters.
+_SAVE_STATEMENTS: dict[tuple[str, bool], Any] = {}
+
+
+def _save_target_statement():
+    """The attempt's state and the question's mapping in one SELECT (no row: not the user's attempt;
+    NULL type: a question not in this attempt). FOR SHARE OF attempts on PostgreSQL, as the upsert."""
+    attempts, questions, versions = Attempt.__table__, AttemptQuestion.__table__, QuestionVersion.__table__
+    return (
+        select(attempts.c.status, attempts.c.deadline, questions.c.option_order, versions.c.type, versions.c.options,
+               versions.c.answer)
+        .select_from(attempts.outerjoin(questions, and_(questions.c.attempt_id == attempts.c.id,
+                                                        questions.c.question_id == bindparam("question_id", type_=Integer)))
+                     .outerjoin(versions, versions.c.id == questions.c.question_version_id))
+        .where(attempts.c.id == bindparam("attempt_id", type_=Integer), attempts.c.user_id == bindparam("user_id", type_=Integer))
+        .with_for_update(read=True, of=attempts)
+    )
+
+
+def _upsert_statement(dialect: str, with_seq: bool):
     """INSERT ... SELECT (guarded by the attempt's state) ON CONFLICT DO UPDATE (guarded by seq)."""
-    dialect_insert = postgresql.insert if _is_postgresql(session) else sqlite.insert
+    attempts, responses = Attempt.__table__, Response.__table__
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    attempt_id = bindparam("attempt_id", type_=Integer)
     source = select(
-        literal(attempt_id, Integer), literal(question_id, Integer), literal(answer, Response.answer.type),
-        literal(seq or 0, BigInteger), literal(now, DateTime), false(), literal("", Text),
-    ).where(Attempt.id == attempt_id, Attempt.status == "in_progress", Attempt.deadline >= not_before)
+        attempt_id, bindparam("question_id", type_=Integer), bindparam("answer", type_=responses.c.answer.type),
+        bindparam("seq", type_=BigInteger), bindparam("saved_at", type_=DateTime), false(), literal("", Text),
+    ).where(attempts.c.id == attempt_id, attempts.c.status == "in_progress",
+            attempts.c.deadline >= bindparam("not_before", type_=DateTime))
     # FOR SHARE (PostgreSQL): a submit's UPDATE of the attempt waits until this save commits and
     # then grades it; a save arriving after the submit's UPDATE waits, sees 'submitted' and is
     # refused. Without it, a submit could grade before an in-flight save commits and the save
     # would be acknowledged but never counted. SQLite serialises writers with BEGIN IMMEDIATE.
-    source = source.with_for_update(read=True)
-    stmt = dialect_insert(Response).from_select(
+    # OF attempts: only the cadre's own attempt row, never the shared question rows.
+    source = source.with_for_update(read=True, of=attempts)
+    stmt = dialect_insert(responses).from_select(
         ["attempt_id", "question_id", "answer", "seq", "saved_at", "needs_marking", "override_note"], source
     )
-    if seq is None:  # no sequence from the client: last write wins, the stored seq stays
+    if not with_seq:  # no sequence from the client: last write wins, the stored seq stays
         stmt = stmt.on_conflict_do_update(
             index_elements=["attempt_id", "question_id"],
             set_={"answer": stmt.excluded.answer, "saved_at": stmt.excluded.saved_at},
@@ -252,53 +276,70 @@ def _upsert(session: Session, attempt_id: int, question_id: int, answer: Any, se
         stmt = stmt.on_conflict_do_update(
             index_elements=["attempt_id", "question_id"],
             set_={"answer": stmt.excluded.answer, "seq": stmt.excluded.seq, "saved_at": stmt.excluded.saved_at},
-            where=stmt.excluded.seq >= Response.seq,
+            where=stmt.excluded.seq >= responses.c.seq,
         )
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... SELECT ... ON CONFLICT.
-    return len(session.execute(stmt.returning(Response.seq)).all())
+    return stmt.returning(responses.c.seq)
 
 
-def save_response(session: Session, user: User, attempt: Attempt, question_id: int, answer: Any, *,
+def _save_statement(dialect: str, name: str, with_seq: bool = True):
+    key = (dialect + ":" + name, with_seq)
+    stmt = _SAVE_STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _SAVE_STATEMENTS[key] = _save_target_statement() if name == "target" else _upsert_statement(dialect, with_seq)
+    return stmt
+
+
+def save_response(session: Session, user: User, attempt: Attempt | int, question_id: int, answer: Any, *,
                   seq: int | None = None, now: datetime | None = None,
                   grace_seconds: float = DEFAULT_GRACE_SECONDS) -> SaveResult:
     """Store an answer given with display keys (the API's shapes: single ``"B"``, multiple
     ``["A","C"]``, true_false ``true``, fill_blank ``["…"]``, short_answer ``"…"``, ``null`` clears).
+    ``attempt`` is the Attempt or its id (the API passes the id: no ORM load of the attempt).
 
-    One statement decides and writes: it inserts or updates only while the attempt is in progress
-    and ``now <= deadline + grace``, and overwrites only when ``seq >= stored seq``. A save whose
-    seq is lower is acknowledged (``stored=False``) without overwriting (Moodle's sequence
-    check). Refused: a finished attempt (``attempt_finished``), past deadline + grace
-    (``deadline_passed``; the caller should then ``finalise_if_expired`` and commit), an answer
-    of the wrong shape (``invalid``), a question not in this attempt (``not_found``).
+    Two statements: one SELECT reads the attempt's state (only the user's own attempt) and the
+    question's mapping (type, options, the option shuffle), locking the attempt row FOR SHARE on
+    PostgreSQL; one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` decides and writes: it inserts
+    or updates only while the attempt is in progress and ``now <= deadline + grace``, and
+    overwrites only when ``seq >= stored seq``. A save whose seq is lower is acknowledged
+    (``stored=False``) without overwriting (Moodle's sequence check). Refused: someone else's or an
+    unknown attempt (``not_found``), a finished attempt (``attempt_finished``), past deadline +
+    grace (``deadline_passed``; the caller should then ``finalise_if_expired`` and commit), an
+    answer of the wrong shape (``invalid``), a question not in this attempt (``not_found``).
     """
     now = _now(now)
-    if attempt.user_id != user.id:
-        raise ContestError("not_found", N_("答卷不存在"))
-    seq = _check_seq(seq)
+    attempt_id = attempt if isinstance(attempt, int) else attempt.id
     _begin_write(session)
-    row = session.execute(
-        select(AttemptQuestion.option_order, QuestionVersion.type, QuestionVersion.options, QuestionVersion.answer)
-        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
-        .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.question_id == question_id)
-    ).first()
+    connection = session.connection()  # Core statements on tables: no ORM execution layer needed
+    dialect = connection.dialect.name
+    row = connection.execute(_save_statement(dialect, "target"),
+                          {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id}).first()
     if row is None:
+        raise ContestError("not_found", N_("答卷不存在"))
+    status, deadline, order, qtype, options, key = row
+    seq = _check_seq(seq)
+    if qtype is None:
         raise ContestError("not_found", N_("本卷没有这道题"))
-    order, qtype, options, key = row
     try:
         value = normalize_response(qtype, answer, option_count=len(options or []) or None, blank_count=_blank_count(qtype, key))
     except BankError as exc:
         raise ContestError("invalid", exc.message.template, **exc.message.params) from None
     value = _to_canonical(qtype, value, order)
-    written = _upsert(session, attempt.id, question_id, value, seq, now, now - _grace(grace_seconds))
-    if written:
-        return SaveResult(now, remaining_seconds(attempt, now), True)
-    status, deadline = session.execute(select(Attempt.status, Attempt.deadline).where(Attempt.id == attempt.id)).one()
+    not_before = now - _grace(grace_seconds)
+    remaining = max(0, math.floor((deadline - now).total_seconds()))
+    if status == "in_progress" and deadline >= not_before:
+        written = connection.execute(_save_statement(dialect, "upsert", seq is not None), {
+            "attempt_id": attempt_id, "question_id": question_id, "answer": value, "seq": seq or 0, "saved_at": now,
+            "not_before": not_before}).first()
+        if written is not None:
+            return SaveResult(now, remaining, True)
+        # Not written although the attempt is open: a stale seq. (The state read above still holds:
+        # SQLite's write lock or PostgreSQL's FOR SHARE keeps the attempt row as read until commit.)
+        saved_at = session.scalar(select(Response.saved_at).where(Response.attempt_id == attempt_id, Response.question_id == question_id))
+        return SaveResult(saved_at or now, remaining, False)
     if status != "in_progress":
         raise ContestError("attempt_finished", N_("答卷已交卷，不能再修改答案"))
-    if deadline < now - _grace(grace_seconds):
-        raise ContestError("deadline_passed", N_("答题时间已到，此答案未能保存；已保存的答案将自动交卷"))
-    saved_at = session.scalar(select(Response.saved_at).where(Response.attempt_id == attempt.id, Response.question_id == question_id))
-    return SaveResult(saved_at or now, remaining_seconds(attempt, now), False)
+    raise ContestError("deadline_passed", N_("答题时间已到，此答案未能保存；已保存的答案将自动交卷"))
 
 
 # --- submit and finalise ----------------------------------------------------------------------

@@ -6,7 +6,8 @@
 - ``unit_standings``: per unit, eligible cadres, participants, participation rate, average score.
 - ``live_summary``: the organizer's live page: eligible/started/submitted per unit and the
   integrity signals.
-- ``can_view_leaderboard``: the contest's ``leaderboard`` setting (hidden / after_close / live);
+- ``can_view_leaderboard``: the contest's ``leaderboard`` setting (hidden / after_close / live), never before
+  the ``release`` setting shows results;
   organizers who manage the contest always may.
 
 Reads only; a closed contest's expired attempts are finalised by the caller first
@@ -36,11 +37,13 @@ DEFAULT_TTL_SECONDS = 3
 
 
 def can_view_leaderboard(session: Session, contest: Contest, user, *, now: datetime | None = None) -> bool:
-    """Organizers who manage the contest: always. Eligible users: as the ``leaderboard`` setting says."""
+    """Organizers who manage the contest: always. Eligible users: as the ``leaderboard`` setting
+    says, and never before the ``release`` setting shows results: every row, rank and unit average
+    comes from scores, so a live board would otherwise publish what the release setting withholds."""
     now = now or utcnow()
     if user.has_role("organizer") and can_manage(session, user, contest.org_unit_id):
         return True
-    if contest.status == "draft" or not is_eligible(contest, user):
+    if contest.status == "draft" or not is_eligible(contest, user) or not contest.results_visible(now):
         return False
     if contest.leaderboard == "live":
         return contest.phase(now) in ("running", "closed", "archived")

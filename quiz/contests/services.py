@@ -83,6 +83,8 @@ def begin_write_first(session: Session) -> None:
     """``begin_write`` (BEGIN IMMEDIATE on SQLite), first thing in every writing service, before
     any read: the decision and the write then share one locked transaction. In a session that
     already holds a transaction it changes nothing (the caller chose how it began)."""
+    if session.in_transaction() and session.info.get("write_transaction") is session.get_transaction():
+        return  # begun as a writer by quiz.db.begin_writer: skip the warning machinery (a save's hot path)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Connection is already established", SAWarning)
         begin_write(session)

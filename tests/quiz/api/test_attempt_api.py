@@ -275,16 +275,14 @@ def test_a_failed_commit_is_an_error_never_a_200(api, world, contest, monkeypatc
 
     def failing_commit(self):
         calls.append(1)
-        if len(calls) >= 2:  # the first commit ends the read transaction; the acknowledging one fails
-            from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import OperationalError
 
-            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
-        return real_commit(self)
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))  # the save's one commit fails
 
     monkeypatch.setattr(Session, "commit", failing_commit)
     response = api.put(f"/api/v1/attempts/{attempt['id']}/responses/{tf['id']}", {"answer": True, "seq": 1})
     monkeypatch.setattr(Session, "commit", real_commit)
-    assert response.status_code == 503 and _error(response)["code"] == "unavailable"
+    assert calls and response.status_code == 503 and _error(response)["code"] == "unavailable"
     assert api.get(f"/api/v1/attempts/{attempt['id']}").get_json()["responses"] == {}
 
 
@@ -418,21 +416,62 @@ def test_the_start_endpoint_costs_a_fixed_handful_of_queries(make_api, api_app, 
 seen_statements: list = []
 
 
-def _statements_of(engine, fn) -> int:
-    seen = []
+def _record(engine, fn, status: int) -> tuple[list[str], int]:
+    """The SQL statements ``fn`` (one request) sent, without transaction control, and how many
+    transactions it committed."""
+    seen, commits = [], []
 
     def before(conn, cursor, statement, parameters, context, executemany):
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
-            seen.append(statement)
+            seen.append(" ".join(statement.split()))
+
+    def commit(conn):
+        commits.append(1)
 
     event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "commit", commit)
     try:
         response = fn()
-        assert response.status_code == 201, response.get_json()
+        assert response.status_code == status, response.get_json()
     finally:
         event.remove(engine, "before_cursor_execute", before)
-    seen_statements[:] = [" ".join(x.split())[:90] for x in seen]
-    return len(seen)
+        event.remove(engine, "commit", commit)
+    seen_statements[:] = [x[:90] for x in seen]
+    return seen, len(commits)
+
+
+def _statements_of(engine, fn) -> int:
+    return len(_record(engine, fn, 201)[0])
+
+
+# --- the cost of a save --------------------------------------------------------------------------
+
+def test_a_save_is_two_statements_after_the_sign_in_check_in_one_transaction(make_api, api_app, world, contest):
+    """The contest's busiest path (issue 4's aim: at least half the bare endpoint's rate). A save
+    is the request's sign-in check (the user load, whatever that costs) plus exactly two
+    statements: one SELECT of the attempt's state and the question's mapping, one INSERT … ON
+    CONFLICT that decides and writes; one transaction, committed once. On PostgreSQL both lock
+    only the cadre's attempt row FOR SHARE (the submit waits for an in-flight save). A
+    machine-independent guard; docs/api.md "Cost of a save"."""
+    api = make_api()
+    api.login("zz0")
+    attempt = _start(api, contest.id).get_json()
+    db = api_app.extensions["db_engine"]
+    url = f"/api/v1/attempts/{attempt['id']}/responses/{_by_type(attempt, 'single')['id']}"
+    sign_in_check, _commits = _record(db, lambda: api.put(url, {"seq": 1}), 400)  # refused before the save's own work
+    assert 1 <= len(sign_in_check) <= 3, sign_in_check
+    postgresql = db.dialect.name == "postgresql"
+    n = len(sign_in_check)
+    # An insert, an update, and a stale save (lower seq), which also reads the stored saved_at.
+    for seq, answer, extra in ((1, "A", 0), (2, "B", 0), (1, "C", 1)):
+        statements, commits = _record(db, lambda: api.put(url, {"answer": answer, "seq": seq}), 200)
+        assert statements[:n] == sign_in_check and len(statements) == n + 2 + extra and commits == 1, statements
+        select_, upsert = statements[n:n + 2]
+        assert select_.startswith("SELECT attempts.status, attempts.deadline") and "question_versions" in select_, select_
+        assert upsert.startswith("INSERT INTO responses") and "ON CONFLICT" in upsert, upsert
+        assert select_.endswith("FOR SHARE OF attempts") is postgresql and upsert.count("FOR SHARE OF attempts") == postgresql
+    saved = api.get(f"/api/v1/attempts/{attempt['id']}").get_json()["responses"]
+    assert saved[url.rsplit("/", 1)[1]]["value"] == "B" and saved[url.rsplit("/", 1)[1]]["seq"] == 2
 
 
 def test_start_after_an_unsubmitted_attempt_ran_out_finalises_it_and_refuses_a_second(api, session, world, contest, clock):
@@ -443,3 +482,35 @@ def test_start_after_an_unsubmitted_attempt_ran_out_finalises_it_and_refuses_a_s
     assert refused.status_code == 409 and _error(refused)["code"] == "attempts_used_up"
     session.expire_all()
     assert session.get(Attempt, attempt["id"]).status == "expired"  # the finalisation was kept
+
+
+@pytest.mark.parametrize("release", ["after_close", "manual"])
+def test_a_live_leaderboard_shows_no_scores_to_cadres_before_the_results_are_released(make_api, session, world, clock, release):
+    """The release setting hides scores until release; a live leaderboard must not show them
+    earlier (rows, ranks and unit averages all derive from scores). The organizer still sees it."""
+    paper = make_paper(session, world.bank, questions=world.questions, points=2.0)
+    contest = make_contest(session, paper, now=T0, leaderboard="live", release=release, closes_at=T0 + timedelta(hours=1))
+    session.commit()
+    finished, waiting, organizer = make_api(), make_api(), make_api()
+    finished.login("zz0")
+    waiting.login("zz1")
+    organizer.login("org")
+    attempt = _start(finished, contest.id).get_json()
+    finished.put(f"/api/v1/attempts/{attempt['id']}/responses/{_by_type(attempt, 'true_false')['id']}", {"answer": True})
+    assert finished.post(f"/api/v1/attempts/{attempt['id']}/submit").get_json()["score"] is None  # not released yet
+    url = f"/api/v1/contests/{contest.id}/leaderboard"
+    for cadre in (finished, waiting):
+        hidden = cadre.get(url)
+        assert hidden.status_code == 404 and _error(hidden)["code"] == "not_found"
+        assert "2.0" not in hidden.get_data(as_text=True)
+    assert [(r["name"], r["score"]) for r in organizer.get(url).get_json()["rows"]] == [(world.zz[0].name, 2.0)]
+    if release == "manual":
+        clock.now = T0 + timedelta(hours=2)  # closed, still not released by hand
+        assert waiting.get(url).status_code == 404
+        contest = session.merge(contest)
+        contest.results_released = True
+        session.commit()
+    else:
+        clock.now = T0 + timedelta(hours=2)  # closed: released
+    shown = waiting.get(url)
+    assert shown.status_code == 200 and [(r["name"], r["score"], r["rank"]) for r in shown.get_json()["rows"]] == [(world.zz[0].name, 2.0, 1)]

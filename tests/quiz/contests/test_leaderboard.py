@@ -106,6 +106,19 @@ def test_visibility_follows_the_setting(session, world, contest, setting, runnin
     assert not lb.can_view_leaderboard(session, contest, outsider, now=contest.closes_at)
 
 
+@pytest.mark.parametrize("release", ["after_close", "manual"])
+def test_a_live_board_waits_for_the_results_release(session, world, contest, release):
+    """Ranks and unit averages come from scores: a cadre sees no board while the release setting
+    still withholds results, however live the board setting is; the organizer always does."""
+    contest.leaderboard, contest.release = "live", release
+    cadre = world.zz[0]
+    assert not lb.can_view_leaderboard(session, contest, cadre, now=T0)
+    assert lb.can_view_leaderboard(session, contest, world.organizer, now=T0)
+    assert lb.can_view_leaderboard(session, contest, cadre, now=contest.closes_at) is (release == "after_close")
+    contest.results_released = True
+    assert lb.can_view_leaderboard(session, contest, cadre, now=T0) is (release == "manual")
+
+
 def test_the_per_process_cache_expires(monkeypatch):
     clock = [100.0]
     monkeypatch.setattr(lb.time, "monotonic", lambda: clock[0])

@@ -368,6 +368,19 @@ def test_the_leaderboard_follows_the_contest_setting(session, sign_in, world, cl
     assert "您的名次：第 1 名（共 1 人）" in mine
 
 
+def test_a_live_leaderboard_page_waits_for_the_results_release(session, sign_in, world, clock):
+    c = make_contest(session, make_paper(session, world.bank, questions=world.questions), now=T0, leaderboard="live",
+                     release="after_close", closes_at=T0 + timedelta(hours=1))
+    session.commit()
+    _finish(session, world, c, world.zz[0])
+    client = sign_in("zz1")
+    assert client.get(f"/contests/{c.id}/leaderboard").status_code == 404
+    assert "排行榜" not in _text(client.get(f"/contests/{c.id}")).split("</nav>")[1].split("<h1>")[0]
+    assert world.zz[0].name in _text(sign_in("org").get(f"/contests/{c.id}/leaderboard"))  # the organizer: always
+    clock.now = T0 + timedelta(hours=2)  # closed: results released, and the board with them
+    assert world.zz[0].name in _text(client.get(f"/contests/{c.id}/leaderboard"))
+
+
 def test_the_leaderboard_finalises_unsubmitted_attempts_at_close(session, sign_in, world, clock):
     c = make_contest(session, make_paper(session, world.bank, questions=world.questions), now=T0, leaderboard="after_close",
                      closes_at=T0 + timedelta(hours=1))
