@@ -325,3 +325,21 @@ def test_export_uses_the_current_version(session):
     edit_question(session, None, question, draft)
     assert [d.answer for d in bank_drafts(session, bank)] == ["B"]
     assert isinstance(bank_drafts(session, bank)[0], QuestionDraft)
+
+
+def test_a_parse_result_kept_as_json_comes_back_the_same():
+    import json
+
+    from question_bank.drafts import result_from_json, result_to_json
+
+    result = _result(
+        make_draft("single", points=2.5, knowledge_points=["党章"], source="《党章》", category="党章/总纲"),
+        make_draft("fill_blank"), make_draft("short_answer"), make_draft("true_false", answer=False),
+        problems=[Problem(7, Message("答案“%(raw)s”无法识别", {"raw": "Z"}))],
+        skipped=[Skipped(9, "matching", Message("匹配题不支持，已跳过"))],
+    )
+    back = result_from_json(json.loads(json.dumps(result_to_json(result), ensure_ascii=False)))
+    assert back == result
+    assert [str(p) for p in back.problems] == ["第 7 行：答案“Z”无法识别"]
+    with pytest.raises(ValueError):
+        result_from_json({"v": 0})
