@@ -17,6 +17,14 @@ from tests.e2e.a11y import A11Y_PREFIX, WATCH_JS
 from tests.e2e.browser import chromium_path, in_ci, launch
 
 
+try:  # waits for states, not sleeps: a loaded CI machine may need longer than Playwright's 5 s default
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+except ImportError:  # pragma: no cover - playwright is a dev dependency
+    pass
+
+
 def pytest_collection_modifyitems(config, items):
     if chromium_path() is not None:
         return
