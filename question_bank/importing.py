@@ -136,8 +136,11 @@ def existing_stem_hashes(session: Session, bank_id: int) -> dict[str, int]:
 def category_point(category: str) -> str:
     """The knowledge point a draft's category becomes: the category path as the file names it
     (GIFT ``$CATEGORY``, a Moodle category, a Word section heading, yf-exam's 所属题库), or, when
-    that is longer than a name may be, its last path segments that fit."""
+    that is longer than a name may be, its last path segments that fit. A category without a
+    letter (yf-exam may give its repositories' numeric ids) names nothing and becomes nothing."""
     name = clean_name(category or "").strip("/ ")
+    if not any(ch.isalpha() for ch in name):
+        return ""
     if len(name) <= NAME_MAX:
         return name
     parts = [p.strip() for p in name.split("/") if p.strip()]

@@ -210,6 +210,7 @@ def test_a_category_too_long_for_a_name_keeps_its_last_segments():
     assert category_point("甲" * 60 + "/" + "乙" * 30 + "/" + "丙" * 30) == "乙" * 30 + "/" + "丙" * 30
     assert category_point("丁" * 150) == "丁" * 100
     assert category_point("/") == ""
+    assert category_point("1285466238433140738,1285466238433140739") == ""  # yf-exam repository ids
 
 
 def test_commit_checks_the_plan_belongs_to_the_bank_and_the_actor_manages_it(session):
