@@ -90,7 +90,7 @@ def breadcrumb(session: Session, actor: User, unit: OrgUnit) -> list[OrgUnit]:
 
 def _eligible(session: Session, contest: Contest, actor: User, unit: OrgUnit | None = None):
     stmt = scoped(eligible_users_stmt(session, contest), actor, User.org_unit_id)
-    if unit is not None:
+    if unit is not None and unit.id != actor.org_unit_id:  # the actor's own unit is already the scope
         stmt = stmt.where(User.org_unit_id.in_(subtree_ids(unit)))
     return stmt.subquery("eligible")
 
@@ -118,46 +118,55 @@ class ResultQuery:
 class _Parts:
     """The pieces every results query shares."""
 
-    eligible_ids: Select  # ids of the eligible cadres in reach (and in the unit filter)
-    found: Any  # the search condition on User, or None
-    counted_exists: Any  # EXISTS a counted attempt of User at the contest
-    running_exists: Any  # EXISTS an attempt in progress of User at the contest
+    eligible: Any  # subquery: id, org_unit_id, name, username, unit, path of the eligible cadres in reach, filtered
+    counted_exists: Any  # EXISTS a counted attempt of the eligible cadre at the contest
+    running_exists: Any  # EXISTS an attempt in progress of the eligible cadre at the contest
 
-    def where(self, stmt: Select) -> Select:
-        stmt = stmt.where(User.id.in_(self.eligible_ids))
-        return stmt.where(self.found) if self.found is not None else stmt
+    def person(self) -> tuple:
+        e = self.eligible.c
+        return (e.id.label("user_id"), e.name, e.username, e.org_unit_id.label("unit_id"), e.unit, e.path)
+
+    def joined(self, stmt: Select, user_id) -> Select:
+        """For a query driven by attempts (``user_id`` their cadre): join the eligible cadres,
+        so each attempt looks its cadre up by primary key."""
+        return stmt.join(self.eligible, self.eligible.c.id == user_id)
 
 
 def _parts(session: Session, actor: User, contest: Contest, query: ResultQuery) -> _Parts:
-    mine = (Attempt.contest_id == contest.id, Attempt.user_id == User.id, Attempt.kind == "contest")
-    found = None
+    stmt = scoped(eligible_users_stmt(session, contest), actor, User.org_unit_id)
+    if query.unit is not None and query.unit.id != actor.org_unit_id:
+        stmt = stmt.where(User.org_unit_id.in_(subtree_ids(query.unit)))
     if query.search:
-        found = or_(User.name.contains(query.search, autoescape=True), User.username.contains(query.search, autoescape=True))
-    return _Parts(select(_eligible(session, contest, actor, query.unit).c.id), found,
-                  exists().where(*mine, Attempt.status != "in_progress", Attempt.score.is_not(None)),
+        stmt = stmt.where(or_(User.name.contains(query.search, autoescape=True),
+                              User.username.contains(query.search, autoescape=True)))
+    eligible = stmt.add_columns(User.name, User.username, OrgUnit.name.label("unit"), OrgUnit.path).subquery("eligible")
+    mine = (Attempt.contest_id == contest.id, Attempt.user_id == eligible.c.id, Attempt.kind == "contest")
+    return _Parts(eligible, exists().where(*mine, Attempt.status != "in_progress", Attempt.score.is_not(None)),
                   exists().where(*mine, Attempt.status == "in_progress"))
 
 
-def _report(parts: _Parts, contest: Contest):
-    """One row per eligible cadre in reach: the counted attempt's figures and the status.
+def _branches(parts: _Parts, contest: Contest) -> tuple[Select, Select]:
+    """The report's rows in two branches: cadres with a counted attempt, and the others.
 
     Two branches, so that no large derived table is ever the inner side of a join (SQLite would
-    scan it once per cadre): those with a counted attempt, driven from the ranked attempts with a
-    primary-key lookup of the cadre; and the others, found with an index probe for their attempts.
+    scan it once per cadre): the first is driven from the ranked attempts with a primary-key
+    lookup of the cadre; the second finds the others with index probes for their attempts.
     """
     ranked = _ranked(contest)
-    person = (User.id.label("user_id"), User.name, User.username, OrgUnit.id.label("unit_id"), OrgUnit.name.label("unit"), OrgUnit.path)
-    submitted = parts.where(
-        select(*person, ranked.c.score, ranked.c.max_score, ranked.c.passed, ranked.c.rank, ranked.c.time_used_seconds,
-               ranked.c.submitted_at, literal("submitted", String).label("status"))
-        .select_from(ranked).join(User, User.id == ranked.c.user_id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-    )
-    others = parts.where(
-        select(*person, null(), null(), null(), null(), null(), null(),
+    submitted = parts.joined(
+        select(*parts.person(), ranked.c.score, ranked.c.max_score, ranked.c.passed, ranked.c.rank, ranked.c.time_used_seconds,
+               ranked.c.submitted_at, literal("submitted", String).label("status")).select_from(ranked), ranked.c.user_id)
+    others = (
+        select(*parts.person(), *(null().label(n) for n in ("score", "max_score", "passed", "rank", "time_used_seconds", "submitted_at")),
                case((parts.running_exists, "in_progress"), else_="absent").label("status"))
-        .select_from(User).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(~parts.counted_exists)
+        .select_from(parts.eligible).where(~parts.counted_exists)
     )
-    return union_all(submitted, others).subquery("report")
+    return submitted, others
+
+
+def _report(parts: _Parts, contest: Contest):
+    """One row per eligible cadre in reach: the counted attempt's figures and the status."""
+    return union_all(*_branches(parts, contest)).subquery("report")
 
 
 def _ordered(report, sort: str) -> Select:
@@ -194,26 +203,45 @@ def contest_results(session: Session, actor: User, contest: Contest, query: Resu
     queries. The summary and the histogram read the counted attempts only (no ranking)."""
     parts = _parts(session, actor, contest, query)
     counted = counted_attempts(contest)
-    eligible_count = parts.where(select(func.count()).select_from(User)).scalar_subquery()
-    running_count = parts.where(
-        select(func.count()).select_from(User).where(parts.running_exists, ~parts.counted_exists)).scalar_subquery()
-    summary = session.execute(parts.where(
+    eligible_count = select(func.count()).select_from(parts.eligible).correlate(None).scalar_subquery()
+    running_count = (select(func.count()).select_from(parts.eligible).where(parts.running_exists, ~parts.counted_exists)
+                     .correlate(None).scalar_subquery())
+    summary = session.execute(parts.joined(
         select(eligible_count, running_count, func.count(), func.avg(counted.c.score), func.max(counted.c.max_score),
-               func.sum(case((counted.c.passed.is_(True), 1), else_=0)))
-        .select_from(counted).join(User, User.id == counted.c.user_id)
+               func.sum(case((counted.c.passed.is_(True), 1), else_=0))).select_from(counted), counted.c.user_id,
     )).one()
     eligible, running, submitted, average, max_score, passes = summary
     counts = {"eligible": eligible, "submitted": submitted, "in_progress": running, "absent": eligible - submitted - running}
-    report = _report(parts, contest)
-    stmt = _ordered(report, query.sort)
-    if query.status in STATUSES:
-        stmt = stmt.where(report.c.status == query.status)
     total = counts[query.status] if query.status in STATUSES else eligible
-    page = max(1, query.page)
-    rows = list(session.execute(stmt.limit(query.per_page).offset((page - 1) * query.per_page)))
+    offset = (max(1, query.page) - 1) * query.per_page
+    rows = _page_rows(session, parts, contest, query, offset, submitted)
     return ResultsPage(rows=rows, total=total, counts=counts, average_score=None if average is None else round(float(average), 2),
                        max_score=max_score, pass_count=int(passes or 0),
                        histogram=_histogram(session, parts, counted, max_score))
+
+
+def _page_rows(session: Session, parts: _Parts, contest: Contest, query: ResultQuery, offset: int, submitted: int) -> list[Any]:
+    """One page. Sorted by rank, score or time, the submitted come first: a page is read from
+    the branch (or the two branches) it lies in, so only the rows it needs are ranked and sorted."""
+    submitted_rows, other_rows = (b.subquery("report") for b in _branches(parts, contest))
+
+    def fetch(source, start: int, limit: int, status: str | None = None) -> list[Any]:
+        stmt = _ordered(source, query.sort)
+        if status is not None:
+            stmt = stmt.where(source.c.status == status)
+        return list(session.execute(stmt.limit(limit).offset(start)))
+
+    if query.status == "submitted":
+        return fetch(submitted_rows, offset, query.per_page)
+    if query.status in STATUSES:
+        return fetch(other_rows, offset, query.per_page, query.status)
+    if query.sort not in ("rank", "score_asc", "time"):
+        report = union_all(*_branches(parts, contest)).subquery("report")
+        return fetch(report, offset, query.per_page)
+    rows = fetch(submitted_rows, offset, query.per_page) if offset < submitted else []
+    if len(rows) < query.per_page:
+        rows += fetch(other_rows, max(0, offset - submitted), query.per_page - len(rows))
+    return rows
 
 
 def _histogram(session: Session, parts: _Parts, counted, max_score: float | None) -> list[dict[str, Any]]:
@@ -222,8 +250,8 @@ def _histogram(session: Session, parts: _Parts, counted, max_score: float | None
         return []
     ratio = counted.c.score * 1.0 / case((counted.c.max_score > 0, counted.c.max_score), else_=None)
     band = case(*[(ratio >= i / HISTOGRAM_BINS, i) for i in range(HISTOGRAM_BINS - 1, 0, -1)], else_=0)
-    counts = dict(session.execute(parts.where(
-        select(band, func.count()).select_from(counted).join(User, User.id == counted.c.user_id).group_by(band))).all())
+    counts = dict(session.execute(parts.joined(select(band, func.count()).select_from(counted), counted.c.user_id)
+                                  .group_by(band)).all())
     step = max_score / HISTOGRAM_BINS
     return [{"low": round(i * step, 2), "high": round((i + 1) * step, 2), "count": int(counts.get(i, 0)),
              "last": i == HISTOGRAM_BINS - 1} for i in range(HISTOGRAM_BINS)]
@@ -289,9 +317,8 @@ def _unit_sums(session: Session, contest: Contest, actor: User, top: OrgUnit) ->
         sums[unit_id] = _Sums(eligible=n)
     counted = counted_attempts(contest)
     for unit_id, n, total, passes in session.execute(
-        select(User.org_unit_id, func.count(), func.sum(counted.c.score), func.sum(case((counted.c.passed.is_(True), 1), else_=0)))
-        .select_from(counted).join(User, User.id == counted.c.user_id)
-        .where(User.id.in_(select(eligible.c.id))).group_by(User.org_unit_id)
+        select(eligible.c.org_unit_id, func.count(), func.sum(counted.c.score), func.sum(case((counted.c.passed.is_(True), 1), else_=0)))
+        .select_from(counted).join(eligible, eligible.c.id == counted.c.user_id).group_by(eligible.c.org_unit_id)
     ):
         row = sums.setdefault(unit_id, _Sums())
         row.participants, row.score_sum, row.passes = n, float(total or 0), int(passes or 0)
