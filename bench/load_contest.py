@@ -5,8 +5,11 @@ Per database, in one run (see docs/benchmarks.md for the method and the numbers)
 1. Set up outside the clock: a fresh database with the schema, a unit, a bank of 100 questions, a
    20-question paper by rules (千人千卷: 50 variants drawn at publish), a published contest open
    now, and ``BENCH_CADRES`` cadres bulk-inserted in the eligible unit (one password hash reused).
-2. Two gunicorn servers on the same database, same settings: our app (``wsgi:app``) and the bare
-   endpoint (``bench.bare_app:app``: the same save as one upsert, no app logic).
+2. Two gunicorn servers on the same database, same settings: our app (``wsgi:app``; per save the
+   session cookie, CSRF, the sign-in check, one SELECT of the attempt's state and the question,
+   the validation and option mapping, and the upsert, in one write transaction committed once:
+   docs/api.md "Cost of a save") and the bare endpoint (``bench.bare_app:app``: the same save as
+   one upsert, no app logic).
 3. On ours: login (every cadre ``POST /api/v1/session``, keeping cookie and CSRF token; a failed
    sign-in is counted and tried again, up to ``BENCH_LOGIN_TRIES``); the start storm (all cadres
    wait at one barrier, then all ``POST /api/v1/contests/<id>/attempts`` at once: every start

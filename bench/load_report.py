@@ -72,7 +72,9 @@ def markdown(results: dict[str, Any]) -> str:
         "`gunicorn … bench.bare_app:app`: the **bare endpoint**, which answers the same "
         "`PUT /api/v1/attempts/<id>/responses/<question_id>` with the same single "
         "`INSERT … ON CONFLICT DO UPDATE … WHERE seq >= stored seq` and commits before answering, with no app logic "
-        "(no session, user load, CSRF, attempt/question lookups, validation, option mapping or deadline guard). "
+        "(no session, user load, CSRF, attempt/question lookup, validation, option mapping or deadline guard); ours does "
+        "all of that in one write transaction of four statements (the session row and user, the roles, the attempt with "
+        "the question, the same upsert guarded by the attempt's state), committed once (docs/api.md \"Cost of a save\"). "
         "SQLite is a fresh WAL file; PostgreSQL a fresh database on the local server, dropped afterwards.",
         "- **Set-up, outside the clock**: a bank of 100 questions, a 20-question paper by rules "
         "(8 单选, 4 多选, 4 判断, 2 填空, 2 简答), 千人千卷 with 50 variants drawn at publish, a published contest open now, "

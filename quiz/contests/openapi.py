@@ -1,7 +1,8 @@
 """The OpenAPI 3 description of /api/v1, served at ``GET /api/v1/openapi.json``.
 
 Written by hand next to the routes; ``tests/quiz/api/test_openapi.py`` fails when a route is
-missing here or a path here has no route, so the two stay in step.
+missing here or a path here has no route, so the two stay in step, and when a write's 413 (a body
+over ``MAX_CONTENT_LENGTH``) or a committing call's 503 (``commit_or_error``) is not listed.
 """
 from __future__ import annotations
 
@@ -88,12 +89,12 @@ SCHEMAS: dict[str, Any] = {
 
 PATHS: dict[str, Any] = {
     "/api/v1/session": {
-        "post": {**_op("Sign in (JSON only; no CSRF token needed)", ok=_ref("Session"), errors=("400", "401", "429"),
+        "post": {**_op("Sign in (JSON only; no CSRF token needed)", ok=_ref("Session"), errors=("400", "401", "413", "429"),
                        body={"type": "object", "required": ["username", "password"],
                              "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}),
                  "security": []},
         "get": _op("The signed-in user and a fresh CSRF token", ok=_ref("Session")),
-        "delete": _op("Sign out", csrf=True, errors=("400", "401")),
+        "delete": _op("Sign out", csrf=True, errors=("400", "401", "413")),
     },
     "/api/v1/contests": {
         "get": _op("Contests open to me, with my status in each",
@@ -106,32 +107,35 @@ PATHS: dict[str, Any] = {
     "/api/v1/contests/{contest_id}/attempts": {
         "parameters": [ID("contest_id")],
         "post": _op("Start, or resume the attempt in progress (200)", ok=_ref("Attempt"), status="201", csrf=True,
-                    errors=("400", "401", "403", "404", "409"),
+                    errors=("400", "401", "403", "404", "409", "413", "503"),
                     extra={"200": {"description": "the attempt already in progress", "content": {"application/json": {"schema": _ref("Attempt")}}}}),
     },
     "/api/v1/contests/{contest_id}/leaderboard": {
         "parameters": [ID("contest_id"), {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100, "maximum": 1000}}],
-        "get": _op("Leaderboard and per-unit standings, as the contest's visibility allows", ok=_ref("Leaderboard"), errors=("401", "404")),
+        "get": _op("Leaderboard and per-unit standings, as the contest's visibility and results release allow; read after "
+                   "close, it first finalises expired attempts (503 if that cannot be committed)", ok=_ref("Leaderboard"),
+                   errors=("401", "404", "503")),
     },
     "/api/v1/attempts/{attempt_id}": {
         "parameters": [ID("attempt_id")],
-        "get": _op("My attempt with saved responses and remaining_seconds", ok=_ref("Attempt"), errors=("401", "404")),
+        "get": _op("My attempt with saved responses and remaining_seconds; past deadline + grace it is finalised first "
+                   "(503 if that cannot be committed)", ok=_ref("Attempt"), errors=("401", "404", "503")),
     },
     "/api/v1/attempts/{attempt_id}/responses/{question_id}": {
         "parameters": [ID("attempt_id"), ID("question_id")],
         "put": _op("Save one answer (acknowledged only after commit)", ok=_ref("SaveResult"), body=_ref("SaveRequest"), csrf=True,
-                   errors=("400", "401", "404", "409", "422", "503")),
+                   errors=("400", "401", "404", "409", "413", "422", "503")),
     },
     "/api/v1/attempts/{attempt_id}/submit": {
         "parameters": [ID("attempt_id")],
         "post": _op("Submit (idempotent: graded once, the same result again)", ok=_ref("Result"), csrf=True,
-                    errors=("400", "401", "404", "503")),
+                    errors=("400", "401", "404", "413", "503")),
     },
     "/api/v1/attempts/{attempt_id}/events": {
         "parameters": [ID("attempt_id")],
         "post": _op("Integrity signals: cumulative tab switches and pastes", body=_ref("Events"), csrf=True,
                     ok={"type": "object", "properties": {"status": {"type": "string"}, "tab_switches": {"type": "integer"}, "pastes": {"type": "integer"}}},
-                    errors=("400", "401", "404", "422")),
+                    errors=("400", "401", "404", "413", "422", "503")),
     },
     "/api/v1/openapi.json": {
         "get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3 document"}}},
