@@ -219,21 +219,51 @@ def insert_questions_and_versions(session: Session, question_rows: list[tuple], 
     Questions and versions point at each other through foreign keys. PostgreSQL checks a (not
     deferrable) foreign key at the end of the statement, so both inserts go into one statement
     (``WITH new_questions AS (INSERT …) INSERT …``, the rows as JSON: ``bulk.json_rows_insert``) and
-    each question is written once, with its current version. Elsewhere the questions are written
+    each question is written once, with its current version; a few such statements, each with
+    some new questions and all of their versions. Elsewhere the questions are written
     first without it, then the versions, then one executemany UPDATE sets it.
     """
     if not question_rows and not version_rows:
         return
     dialect = session.get_bind().dialect
     if dialect.name == "postgresql":
-        questions_sql, params = json_rows_insert(Question.__table__, QUESTION_COLUMNS, question_rows, "questions")
-        versions_sql, version_params = json_rows_insert(QuestionVersion.__table__, VERSION_COLUMNS, version_rows, "versions")
-        session.execute(text(f"WITH new_questions AS ({questions_sql}) {versions_sql}"), {**params, **version_params})
+        # In statements of about JSON_CHUNK versions each (the JSON of 10,000 rows at once costs tens
+        # of MiB), every new question in the same statement as all of its versions.
+        versions_of: dict[int, list[tuple]] = {}
+        for row in version_rows:
+            versions_of.setdefault(row[1], []).append(row)
+        chunk_questions: list[tuple] = []
+        chunk_versions: list[tuple] = []
+        for row in question_rows:
+            chunk_questions.append(row)
+            chunk_versions += versions_of.pop(row[0])
+            if len(chunk_versions) >= JSON_CHUNK:
+                _insert_json_chunk(session, chunk_questions, chunk_versions)
+                chunk_questions, chunk_versions = [], []
+        for rows in versions_of.values():  # new versions of questions already in the bank
+            chunk_versions += rows
+            if len(chunk_versions) >= JSON_CHUNK:
+                _insert_json_chunk(session, chunk_questions, chunk_versions)
+                chunk_questions, chunk_versions = [], []
+        _insert_json_chunk(session, chunk_questions, chunk_versions)
         return
     current = QUESTION_COLUMNS.index("current_version_id")
     bulk_insert(session, Question.__table__, QUESTION_COLUMNS, [row[:current] + (None,) + row[current + 1:] for row in question_rows])
     bulk_insert(session, QuestionVersion.__table__, VERSION_COLUMNS, version_rows)
     set_current_versions(session, {row[0]: row[current] for row in question_rows}, now)
+
+
+JSON_CHUNK = 1000
+
+
+def _insert_json_chunk(session: Session, question_rows: list[tuple], version_rows: list[tuple]) -> None:
+    if not version_rows:
+        return
+    versions_sql, params = json_rows_insert(QuestionVersion.__table__, VERSION_COLUMNS, version_rows, "versions")
+    if question_rows:
+        questions_sql, question_params = json_rows_insert(Question.__table__, QUESTION_COLUMNS, question_rows, "questions")
+        versions_sql, params = f"WITH new_questions AS ({questions_sql}) {versions_sql}", {**params, **question_params}
+    session.execute(text(versions_sql), params)
 
 
 def set_current_versions(session: Session, newest: dict[int, int], now) -> None:

@@ -161,6 +161,35 @@ def test_new_version_adds_duplicates_as_versions_of_the_question_they_repeat(ses
     assert new.current_version.answer == "C"
 
 
+def test_new_versions_written_in_several_statements_keep_every_question_whole(session, monkeypatch):
+    """PostgreSQL writes questions with their versions in statements of JSON_CHUNK versions: with
+    chunks of 2, a new question's later versions and the bank's questions' versions straddle them."""
+    from question_bank import importing
+
+    monkeypatch.setattr(importing, "JSON_CHUNK", 2)
+    bank = make_bank(session)
+    existing = make_question(session, bank, stem="已有的题（ ）", answer="A")
+    plan = plan_import(session, bank, _result(
+        make_draft("single", stem="甲题（ ）", answer="A", knowledge_points=["甲"]),
+        make_draft("single", stem="乙题（ ）", answer="A"),
+        make_draft("single", stem="已有的题（ ）", answer="B"),
+        make_draft("single", stem="丙题（ ）", answer="A"),
+        make_draft("single", stem="甲题（ ）", answer="C", knowledge_points=["甲", "乙"]),
+        make_draft("single", stem="已有的题（ ）", answer="D"),
+        make_draft("single", stem="丙题（ ）", answer="B"),
+    ))
+    outcome = commit_import(session, None, bank, plan, "new_version")
+    assert (outcome.created, outcome.new_versions) == (3, 4)
+    session.expire_all()
+    questions = list(session.scalars(select(Question).where(Question.bank_id == bank.id).order_by(Question.id)))
+    assert [q.id for q in questions][0] == existing.id
+    assert [[(v.number, v.answer) for v in q.versions] for q in questions] == [
+        [(1, "A"), (2, "B"), (3, "D")], [(1, "A"), (2, "C")], [(1, "A")], [(1, "A"), (2, "B")],
+    ]
+    assert [q.current_version.answer for q in questions] == ["D", "C", "A", "B"]
+    assert [sorted(k.name for k in q.current_version.knowledge_points) for q in questions] == [[], ["乙", "甲"], [], []]
+
+
 def test_subjects_and_knowledge_points_are_created_by_name_once(session):
     bank = make_bank(session)
     make_question(session, bank, subject="理论", knowledge_points=["党章"])
