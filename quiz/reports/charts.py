@@ -73,12 +73,12 @@ def histogram(bins: list[dict[str, Any]], height: int = 220) -> Chart:
 def horizontal_bars(items: list[tuple[str, float | None]], *, maximum: float | None = None, row: int = 30,
                     percent: bool = False) -> Chart:
     """One horizontal bar per (label, value); None draws no bar (no figure yet)."""
-    label_w = 150
+    label_w = 170
     height = PLOT_TOP + row * max(1, len(items)) + 24
     chart = Chart(WIDTH, height)
     values = [v for _l, v in items if v is not None]
     top = maximum if maximum is not None else _nice_max(max(values) if values else 1)
-    plot_w = WIDTH - label_w - 60
+    plot_w = WIDTH - label_w - 80  # room for the value after the longest bar
     for i in range(5):
         value = top * i / 4
         chart.ticks.append({"x": round(label_w + plot_w * i / 4, 1), "label": f"{value * 100:g}%" if percent else f"{value:g}"})
@@ -86,7 +86,7 @@ def horizontal_bars(items: list[tuple[str, float | None]], *, maximum: float | N
         y = PLOT_TOP + index * row
         w = 0 if value is None or not top else plot_w * min(value, top) / top
         text = "—" if value is None else (f"{value * 100:.1f}%" if percent else f"{value:g}")
-        short = label if len(label) <= 9 else label[:8] + "…"  # 14px CJK glyphs: nine fit in the label column
+        short = label if len(label) <= 9 else label[:8] + "…"  # CJK glyphs of 14-18px: nine fit in the label column
         chart.bars.append(Bar(label_w, y + 4, round(w, 1), row - 10, short, value, text))
     return chart
 
@@ -98,7 +98,7 @@ def line_chart(labels: list[str], series: list[tuple[str, list[float | None]]], 
     plot_w = right - left
     plot_h = height - PLOT_TOP - PLOT_BOTTOM
     for i in range(5):
-        chart.ticks.append({"y": round(PLOT_TOP + plot_h - plot_h * i / 4, 1), "label": f"{25 * i}%"})
+        chart.ticks.append({"y": round(PLOT_TOP + plot_h - plot_h * i / 4, 1), "label": f"{25 * i}%", "x": left - 12})
     count = len(labels)
     step = plot_w / (count - 1) if count > 1 else 0
 
