@@ -12,9 +12,13 @@ or an earlier one in the same file (named by line). ``duplicate_policy`` decides
 leaves them out (each listed as skipped with the reason), ``"new_version"`` adds the draft as a
 new version of the question it duplicates.
 
-Speed: a file of 10,000 questions must import in about the time openpyxl takes to read it, so
-the commit reads the bank's stem hashes, subjects and knowledge points once each and writes with
-a handful of executemany INSERTs (RETURNING the new ids) instead of one ORM object per row.
+Speed: a file of 10,000 questions must import in at most twice the time openpyxl takes to read
+it (``make bench``). So the commit reads the bank's stem hashes, subjects and knowledge points
+once each, allocates all ids up front (no RETURNING) and writes with a handful of statements,
+never an ORM object per row: on PostgreSQL each new question goes in one statement with its
+versions, already naming its current version (``insert_questions_and_versions``), and the
+knowledge-point links are one COPY; on SQLite a few executemany. Parsing, planning and committing
+run with the cyclic garbage collector paused (``bulk.gc_paused``).
 """
 from __future__ import annotations
 
