@@ -34,6 +34,7 @@ PRESET_CHOICES = [
 
 
 class ComponentForm(Form):
+    key = HiddenField()  # the component's stable key (entries and exemptions refer to it); blank on a new row
     kind = SelectField(_l("类型"), choices=KIND_CHOICES, default="")
     name = StringField(_l("名称"), validators=[Optional(), Length(max=50)])
     weight = DecimalField(_l("权重"), places=None, validators=[Optional()])
@@ -62,14 +63,16 @@ class PlanForm(FlaskForm):
     per_passed_mock = DecimalField(_l("每通过一次模拟考试计学时"), places=None, validators=[Optional()], default=0.5)
     per_practice_hour = DecimalField(_l("每练习 1 小时计学时"), places=None, validators=[Optional()], default=1)
 
-    def plan_fields(self) -> dict:
-        """The form as ``services.create_plan`` keywords (checked there)."""
+    def plan_fields(self, keys: frozenset[str] = frozenset()) -> dict:
+        """The form as ``services.create_plan`` keywords (checked there). A row keeps its key if it
+        is one of ``keys`` (the plan's components when it was opened), wherever the row now stands;
+        other rows get no key, and the service gives them new ones."""
         components = []
-        for n, row in enumerate(self.components.entries, start=1):
+        for row in self.components.entries:
             c = row.form
             if not c.kind.data:
                 continue
-            item = {"key": f"c{n}", "name": (c.name.data or "").strip(), "weight": c.weight.data}
+            item = {"key": c.key.data if c.key.data in keys else None, "name": (c.name.data or "").strip(), "weight": c.weight.data}
             if c.kind.data == "contest":
                 item.update(kind="contest", contest_id=c.contest_id.data or None, counts=c.counts.data or None)
             elif c.kind.data in ("practice_volume", "practice_accuracy"):

@@ -92,7 +92,36 @@ def available_contests(session: Session, actor) -> list[Contest]:
     return list(session.scalars(stmt))
 
 
-def _check_plan(session: Session, actor, fields: dict[str, Any]) -> dict[str, Any]:
+def component_keys(plan: AssessmentPlan) -> list[str]:
+    return [c["key"] for c in plan.components or []]
+
+
+def _used_keys(session: Session, plan: AssessmentPlan) -> set[str]:
+    """Every key the plan has given: its components', and those its entries and exemptions still hold."""
+    used = set(component_keys(plan))
+    used.update(session.scalars(select(AssessmentEntry.component_key).where(AssessmentEntry.plan_id == plan.id).distinct()))
+    used.update(session.scalars(select(AssessmentExemption.component_key).where(AssessmentExemption.plan_id == plan.id).distinct()))
+    return used
+
+
+def _assign_keys(components: list[dict[str, Any]], used: set[str]) -> list[dict[str, Any]]:
+    """Give each component without a key a new one (``c<n>``, n above every ``c<n>`` in ``used``
+    or in the list), so a key never moves to another component when rows are reordered or removed:
+    the values entered and exemptions recorded for a key stay with their component."""
+    numbers = [int(k[1:]) for k in used | {str(c.get("key") or "") for c in components} if k[:1] == "c" and k[1:].isdigit()]
+    next_number = max(numbers, default=0) + 1
+    out = []
+    for raw in components:
+        c = dict(raw)
+        if c.get("kind") == "hours":
+            c["key"] = HOURS_KEY
+        elif not c.get("key"):
+            c["key"], next_number = f"c{next_number}", next_number + 1
+        out.append(c)
+    return out
+
+
+def _check_plan(session: Session, actor, fields: dict[str, Any], plan: AssessmentPlan | None = None) -> dict[str, Any]:
     out = dict(fields)
     out["title"] = str(fields.get("title") or "").strip()
     if not out["title"]:
@@ -104,7 +133,8 @@ def _check_plan(session: Session, actor, fields: dict[str, Any]) -> dict[str, An
     unit = session.get(OrgUnit, int(fields.get("org_unit_id") or 0))
     if unit is None or (actor is not None and not can_reach_unit(actor, unit)):
         raise AssessmentError(N_("考核范围应为您管理范围内的单位"))
-    out["components"] = rules.check_components(fields.get("components") or [])
+    used = _used_keys(session, plan) if plan is not None else set()
+    out["components"] = rules.check_components(_assign_keys(fields.get("components") or [], used))
     allowed = {c.id for c in available_contests(session, actor)}
     for c in out["components"]:
         if c["kind"] == "contest" and c["contest_id"] not in allowed:
@@ -143,7 +173,7 @@ def create_plan(session: Session, actor, *, audit: Audit | None = None, **fields
 def update_plan(session: Session, actor, plan: AssessmentPlan, *, audit: Audit | None = None, **fields: Any) -> AssessmentPlan:
     """Change the plan's settings. Records already computed keep the settings they were computed
     with (their snapshot); the next computation uses the new ones."""
-    values = _check_plan(session, actor, fields)
+    values = _check_plan(session, actor, fields, plan)
     before = {k: getattr(plan, k) for k in PLAN_FIELDS}
     for k in PLAN_FIELDS:
         setattr(plan, k, values[k])
@@ -525,14 +555,27 @@ def record_page(session: Session, plan: AssessmentPlan, actor, *, page: int = 1,
 
 
 def grade_counts(session: Session, plan: AssessmentPlan, actor, revision: int | None = None) -> list[tuple[str, int]]:
-    """(grade, count) in the plan's band order, for the actor's reach."""
+    """(grade, count) in the band order of the revision (as it was computed), for the actor's reach."""
     stmt = (select(AssessmentRecord.grade, func.count()).where(AssessmentRecord.plan_id == plan.id,
                                                               AssessmentRecord.revision == (revision or plan.current_revision))
             .group_by(AssessmentRecord.grade))
     if actor is not None:
         stmt = scoped(stmt, actor, AssessmentRecord.org_unit_id)
     counts = dict(session.execute(stmt).all())
-    return [(name, counts.get(name, 0)) for name, _m in plan.grade_bands]
+    return [(name, counts.get(name, 0)) for name, _m in revision_bands(session, plan, revision)]
+
+
+def revision_settings(session: Session, plan: AssessmentPlan, revision: int | None = None) -> dict[str, Any]:
+    """The plan's settings a revision was computed with (its records' snapshot: components, grade
+    bands …), which the plan may since have changed; the plan's own for a revision without records."""
+    revision = revision or plan.current_revision
+    inputs = session.scalar(select(AssessmentRecord.inputs).where(AssessmentRecord.plan_id == plan.id, AssessmentRecord.revision == revision)
+                            .order_by(AssessmentRecord.id).limit(1))
+    return {**plan_snapshot(plan), **((inputs or {}).get("plan") or {})}
+
+
+def revision_bands(session: Session, plan: AssessmentPlan, revision: int | None = None) -> list[list[Any]]:
+    return revision_settings(session, plan, revision)["grade_bands"]
 
 
 def adjusted_count(session: Session, plan: AssessmentPlan, actor) -> int:

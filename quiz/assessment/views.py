@@ -119,6 +119,7 @@ def _fill(form: PlanForm, plan: AssessmentPlan | None, actor) -> None:
     for row, c in zip(form.components.entries, components[:COMPONENT_ROWS]):
         f = row.form
         kind = c.get("kind")
+        f.key.data = c.get("key") or ""
         f.kind.data = f"practice_{c.get('measure')}" if kind == "practice" else kind
         f.name.data, f.weight.data = c.get("name"), c.get("weight")
         f.contest_id.data, f.counts.data = c.get("contest_id") or 0, c.get("counts") or ""
@@ -161,7 +162,7 @@ def plan_edit(plan_id: int):
         try:
             session = restart_as_writer()
             plan = _plan(plan_id, manage=True)
-            services.update_plan(session, _actor(), plan, audit=_audit(), **form.plan_fields())
+            services.update_plan(session, _actor(), plan, audit=_audit(), **form.plan_fields(frozenset(services.component_keys(plan))))
         except (AssessmentError, ValueError, TypeError) as exc:
             session.rollback()
             flash(translate(exc.message) if isinstance(exc, BankError) else _("请检查填写的数字"), "error")
@@ -260,8 +261,8 @@ def export(plan_id: int):
     session = get_session()
     plan = _plan(plan_id)
     filters = _record_filters(plan)
-    names = [c["name"] for c in plan.components]
-    headers = EXPORT_HEADERS[:6] + names + EXPORT_HEADERS[6:]
+    components = services.revision_settings(session, plan, filters["revision"])["components"]  # as that revision was computed
+    headers = EXPORT_HEADERS[:6] + [c["name"] for c in components] + EXPORT_HEADERS[6:]
 
     def rows():
         stmt = services.records_stmt(plan, _actor(), **filters)
@@ -270,7 +271,7 @@ def export(plan_id: int):
             cadre = r.inputs.get("cadre", {})
             yield ([r.rank, cadre.get("username", ""), cadre.get("name", ""), cadre.get("unit", ""), r.total,
                     r.grade + (_("（受优秀比例限制）") if r.grade_note == "capped" else "")]
-                   + [values.get(c["key"]) if values.get(c["key"]) is not None else _("免考") for c in plan.components]
+                   + [values.get(c["key"]) if values.get(c["key"]) is not None else _("免考") for c in components]
                    + [r.computed_total, r.adjust_reason, r.hours, r.hours_required, _("已锁定") if r.locked else _("草稿")])
 
     described = [(_("考核方案"), plan.title), (_("年度"), str(plan.year)), (_("版本"), str(filters["revision"])),
