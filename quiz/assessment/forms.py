@@ -113,6 +113,18 @@ class EntryUploadForm(FlaskForm):
     file = FileField(_l("文件（.xlsx 或 .csv）"), validators=[FileRequired(message=_l("请选择文件"))])
 
 
+class EntryRowForm(Form):
+    key = HiddenField()
+    value = DecimalField(_l("数值"), places=None, validators=[Optional(), NumberRange(min=0, message=_l("数值不能为负数"))])
+    note = StringField(_l("说明"), validators=[Optional(), Length(max=500)])
+
+
+class CadreEntriesForm(FlaskForm):
+    """One cadre's values for the plan's manual components and extra 学时, typed by hand: one row per
+    item (``services.manual_keys``), built with ``data={"rows": [...]}``; a blank value removes it."""
+    rows = FieldList(FormField(EntryRowForm), min_entries=0, max_entries=40)
+
+
 class ConfirmForm(FlaskForm):
     """A POST with a CSRF token, behind a confirmation step."""
 

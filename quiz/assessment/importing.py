@@ -19,9 +19,7 @@ from quiz.accounts.models import User
 from quiz.accounts.roster import read_table
 from quiz.assessment.models import HOURS_KEY, AssessmentPlan
 from quiz.assessment.rules import AssessmentError
-from quiz.assessment.services import eligible_cadres_stmt, set_entries
-
-MAX_HOURS = 1000.0
+from quiz.assessment.services import eligible_cadres_stmt, entry_limit, set_entries
 
 
 def headers(key: str) -> tuple[str, str, str, str]:
@@ -55,12 +53,6 @@ class EntryPreview:
         return [r for r in self.rows if r.problems]
 
 
-def _limit(plan: AssessmentPlan, key: str) -> float:
-    if key == HOURS_KEY:
-        return MAX_HOURS
-    return next(float(c["max"]) for c in plan.components if c["key"] == key)
-
-
 def preview(session: Session, actor, plan: AssessmentPlan, key: str, data: bytes, filename: str = "") -> EntryPreview:
     if key != HOURS_KEY and not any(c["key"] == key and c["kind"] == "manual" for c in plan.components):
         return EntryPreview(key, [], [Message(N_("请选择要导入的项目"))])
@@ -80,7 +72,7 @@ def preview(session: Session, actor, plan: AssessmentPlan, key: str, data: bytes
     cadres: dict[str, User] = {}
     for i in range(0, len(names), 500):
         cadres.update({u.username: u for u in session.scalars(eligible_cadres_stmt(plan, actor).where(User.username.in_(names[i:i + 500])))})
-    limit = _limit(plan, key)
+    limit = entry_limit(plan, key)
     seen: dict[str, int] = {}
     rows = []
     for line, cells in enumerate(table[1:], start=2):

@@ -498,6 +498,77 @@ def set_entries(session: Session, actor, plan: AssessmentPlan, key: str, values:
     return len(rows)
 
 
+MAX_HOURS = 1000.0  # the most 学时 one cadre can be credited by an import or by hand
+
+
+def entry_limit(plan: AssessmentPlan, key: str) -> float:
+    """The largest value HR may enter for ``key``: a manual component's 满分, or MAX_HOURS for 学时."""
+    if key == HOURS_KEY:
+        return MAX_HOURS
+    return next(float(c["max"]) for c in plan.components if c["key"] == key)
+
+
+def cadre_entries(session: Session, plan: AssessmentPlan, user_id: int) -> dict[str, AssessmentEntry]:
+    """{key: entry} of what HR entered or imported for one cadre in the plan."""
+    return {e.component_key: e for e in session.scalars(select(AssessmentEntry).where(AssessmentEntry.plan_id == plan.id,
+                                                                                      AssessmentEntry.user_id == user_id))}
+
+
+def find_plan_cadre(session: Session, actor, plan: AssessmentPlan, user_id: int) -> User:
+    """A cadre of the plan within the actor's reach; otherwise not found."""
+    user = session.scalar(eligible_cadres_stmt(plan, actor).where(User.id == user_id))
+    if user is None:
+        raise AssessmentError(N_("该干部不在本方案考核范围内或不在您的管理范围内"))
+    return user
+
+
+def set_cadre_entries(session: Session, actor, plan: AssessmentPlan, user: User, values: dict[str, tuple[float | None, str]], *,
+                      audit: Audit | None = None) -> int:
+    """Enter or change, by hand, one cadre's values for the plan's manual components and extra 学时
+    ({key: (value, note)}; value None removes what was entered). Like an import: the records already
+    computed keep their figures (a locked one never changes); the next computation reads the new
+    values. Returns how many values changed; each change is audit-logged with before and after."""
+    begin_write_first(session)
+    keys = manual_keys(plan)
+    cleaned: dict[str, tuple[float | None, str]] = {}
+    for key, (value, note) in values.items():
+        if key not in keys:
+            raise AssessmentError(N_("请选择要录入的项目"))
+        note = (note or "").strip()
+        if len(note) > 500:
+            raise AssessmentError(N_("说明不能超过 500 字"))
+        if value is not None:
+            value = rules._number(value, N_("“%(name)s”应为数字"), name=keys[key])
+            limit = entry_limit(plan, key)
+            if not 0 <= value <= limit:
+                raise AssessmentError(N_("“%(name)s”应在 0 到 %(max)s 之间"), name=keys[key], max=f"{limit:g}")
+            value = round(value, 2)
+        cleaned[key] = (value, note)
+    existing = cadre_entries(session, plan, user.id)
+    now = utcnow()
+    before, after = {}, {}
+    for key, (value, note) in cleaned.items():
+        entry = existing.get(key)
+        old = (entry.value, entry.note) if entry is not None else (None, "")
+        if old == (value, note if value is not None else ""):
+            continue
+        before[key], after[key] = ({"value": old[0], "note": old[1]}, {"value": value, "note": note if value is not None else ""})
+        if value is None:
+            session.delete(entry)
+        elif entry is None:
+            session.add(AssessmentEntry(plan_id=plan.id, component_key=key, user_id=user.id, value=value, note=note,
+                                        entered_by=actor.id if actor is not None else None, entered_at=now))
+        else:
+            entry.value, entry.note, entry.entered_by, entry.entered_at = value, note, actor.id if actor is not None else None, now
+    session.flush()
+    if after:
+        summary = "；".join(f"{keys[k]} {before[k]['value'] if before[k]['value'] is not None else '—'} → "
+                           f"{after[k]['value'] if after[k]['value'] is not None else '—'}" for k in after)
+        _log(audit, "assessment.entry", target=plan, org_unit_id=user.org_unit_id, summary=f"{user.name}：{summary}"[:500],
+             before={"user_id": user.id, **before}, after={"user_id": user.id, **after})
+    return len(after)
+
+
 def manual_keys(plan: AssessmentPlan) -> dict[str, str]:
     """What HR can import for this plan: {key: name}: 学时, then each manual component."""
     out = {HOURS_KEY: "学时"}

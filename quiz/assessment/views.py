@@ -16,6 +16,7 @@ from quiz.assessment import bp, importing, services
 from quiz.assessment.forms import (
     COMPONENT_ROWS,
     AdjustForm,
+    CadreEntriesForm,
     ConfirmForm,
     DeleteForm,
     EntryUploadForm,
@@ -378,6 +379,41 @@ def hours(plan_id: int):
                                       page=page_no, per_page=PER_PAGE, tz=_tz())
     page = services.RecordPage([], total, max(1, page_no), PER_PAGE)
     return render_template("assessment/hours.html", plan=plan, rows=rows, page=page, args=request.args, tree=units_in_reach(session, _actor()))
+
+
+@bp.route("/plans/<int:plan_id>/cadres/<int:user_id>/entries", methods=["GET", "POST"])
+@role_required("hr")
+def cadre_entries(plan_id: int, user_id: int):
+    """Type one cadre's manual scores and extra 学时 by hand (the same values an import writes)."""
+    session = get_session()
+    plan = _plan(plan_id, manage=True)
+    try:
+        cadre = services.find_plan_cadre(session, _actor(), plan, user_id)
+    except AssessmentError:
+        abort(404)
+    keys = services.manual_keys(plan)
+    existing = services.cadre_entries(session, plan, cadre.id)
+    form = CadreEntriesForm(data={"rows": [{"key": k, "value": existing[k].value if k in existing else None,
+                                             "note": existing[k].note if k in existing else ""} for k in keys]})
+    if form.validate_on_submit():
+        values = {row.form.key.data: (float(row.form.value.data) if row.form.value.data is not None else None, row.form.note.data or "")
+                  for row in form.rows.entries}
+        try:
+            session = restart_as_writer()
+            plan = _plan(plan_id, manage=True)
+            cadre = services.find_plan_cadre(session, _actor(), plan, user_id)
+            n = services.set_cadre_entries(session, _actor(), plan, cadre, values, audit=_audit())
+        except AssessmentError as exc:
+            session.rollback()
+            flash(translate(exc.message), "error")
+        else:
+            flash(_("已保存 %(name)s 的 %(n)d 项数值，已记入操作日志；重新计算后计入考核", name=cadre.name, n=n) if n
+                  else _("没有需要保存的修改"), "success")
+            return redirect(url_for("assessment.cadre_entries", plan_id=plan_id, user_id=user_id))
+    rows = [(row, keys.get(row.form.key.data, ""), services.entry_limit(plan, row.form.key.data)) for row in form.rows.entries
+            if row.form.key.data in keys]
+    return render_template("assessment/entries.html", plan=plan, cadre=cadre, form=form, rows=rows, hours_key=HOURS_KEY,
+                           entries=existing)
 
 
 def _upload_form(plan: AssessmentPlan) -> EntryUploadForm:

@@ -180,6 +180,7 @@ EXPECTED: dict[str, Rule] = {
     "assessment.import_upload": Rule(roles("hr"), scoped=True),
     "assessment.import_confirm": Rule(roles("hr"), scoped=True),
     "assessment.import_template": Rule(roles("hr"), scoped=True),
+    "assessment.cadre_entries": Rule(roles("hr"), scoped=True),
     "assessment.record": Rule(roles("hr"), scoped=True),
     "assessment.record_adjust": Rule(roles("hr"), scoped=True),
     "assessment.record_card": Rule(roles("hr"), scoped=True),

@@ -96,3 +96,84 @@ def test_the_grade_filter_of_an_older_revision_lists_the_bands_it_was_computed_w
     # filtering the old revision by its own band finds its record: 金水甲 85 was 良好 then (称职 now)
     filtered = client.get(f"/assessment/plans/{plan.id}?revision=1&grade=良好").get_data(as_text=True)
     assert "金水甲" in filtered and "二七乙" not in filtered
+
+
+def _entries_url(plan, user):
+    return f"/assessment/plans/{plan.id}/cadres/{user.id}/entries"
+
+
+def test_hr_types_one_cadres_manual_score_and_extra_hours_audited(app, session, world):
+    plan = svc.create_plan(session, world.hr, title="录入", year=2026, org_unit_id=world.units["省"].id, hours_required=50,
+                           components=[{"key": "c1", "kind": "manual", "name": "现场竞赛", "weight": 60, "max": 50},
+                                       {"key": "hours", "kind": "hours", "name": "学时完成率", "weight": 40}])
+    session.commit()
+    client, auth = _login(app, world.hr)
+    url = _entries_url(plan, world.a)
+    page = client.get(url).get_data(as_text=True)
+    assert "录入成绩和学时：金水甲" in page and "现场竞赛" in page and "0 到 50" in page and "0 到 1000" in page
+    # rows: 学时 first, then each manual component (services.manual_keys)
+    refused = auth.post(url, {"rows-0-key": "hours", "rows-0-value": "12", "rows-0-note": "党校春季班",
+                              "rows-1-key": "c1", "rows-1-value": "55", "rows-1-note": ""})
+    assert "“现场竞赛”应在 0 到 50 之间" in refused.get_data(as_text=True)
+    session.rollback()
+    assert session.scalar(select(AssessmentEntry)) is None  # all or nothing
+    done = auth.post(url, {"rows-0-key": "hours", "rows-0-value": "12", "rows-0-note": "党校春季班",
+                           "rows-1-key": "c1", "rows-1-value": "42.5", "rows-1-note": "补考"})
+    assert done.status_code == 302
+    session.rollback()
+    assert {(e.component_key, e.value, e.note) for e in session.scalars(select(AssessmentEntry))} == {("hours", 12.0, "党校春季班"), ("c1", 42.5, "补考")}
+    log = session.scalar(select(AuditEntry).where(AuditEntry.action == "assessment.entry"))
+    assert log.actor_id == world.hr.id and log.after["c1"] == {"value": 42.5, "note": "补考"} and log.before["c1"]["value"] is None
+    assert "金水甲" in log.summary
+    svc.compute_plan(session, world.hr, session.get(AssessmentPlan, plan.id), now=T0, tz=TZ)
+    session.commit()
+    # 42.5 / 50 = 85 → 51 points; 12 学时 of 50 = 24 → 9.6 points; total 60.6
+    record = session.scalar(select(AssessmentRecord).where(AssessmentRecord.user_id == world.a.id))
+    assert record.total == 60.6 and record.hours == 12.0
+    # a blank value removes what was entered
+    session.rollback()
+    assert auth.post(url, {"rows-0-key": "hours", "rows-0-value": "", "rows-0-note": "",
+                           "rows-1-key": "c1", "rows-1-value": "42.5", "rows-1-note": "补考"}).status_code == 302
+    session.rollback()
+    assert {e.component_key for e in session.scalars(select(AssessmentEntry))} == {"c1"}
+    assert "录入" in client.get(f"/assessment/plans/{plan.id}/hours").get_data(as_text=True)
+
+
+def test_a_typed_score_never_changes_a_locked_record_and_counts_in_the_next_revision(app, session, world):
+    plan = svc.create_plan(session, world.hr, title="锁定后录入", year=2026, org_unit_id=world.units["省"].id,
+                           components=[{"key": "c1", "kind": "manual", "name": "现场竞赛", "weight": 100, "max": 100}])
+    svc.set_entries(session, world.hr, plan, "c1", [(world.a.id, 70, "")])
+    svc.compute_plan(session, world.hr, plan, now=T0, tz=TZ)
+    svc.lock_plan(session, world.hr, plan, now=T0)
+    session.commit()
+    client, auth = _login(app, world.hr)
+    url = _entries_url(plan, world.a)
+    assert "第 1 版考核记录已锁定" in client.get(url).get_data(as_text=True)
+    assert auth.post(url, {"rows-0-key": "hours", "rows-0-value": "", "rows-1-key": "c1", "rows-1-value": "95", "rows-1-note": "复核更正"}).status_code == 302
+    session.rollback()
+    first = session.scalar(select(AssessmentRecord).where(AssessmentRecord.user_id == world.a.id, AssessmentRecord.revision == 1))
+    assert (first.total, first.status) == (70.0, "locked")
+    assert auth.post(f"/assessment/plans/{plan.id}/compute", token_from=f"/assessment/plans/{plan.id}").status_code == 302
+    session.rollback()
+    second = session.scalar(select(AssessmentRecord).where(AssessmentRecord.user_id == world.a.id, AssessmentRecord.revision == 2))
+    assert second.total == 95.0 and session.get(AssessmentRecord, first.id).total == 70.0
+
+
+def test_typing_scores_is_scoped_like_imports(app, session, world):
+    province = svc.create_plan(session, world.hr, title="省方案", year=2026, org_unit_id=world.units["省"].id,
+                               components=[{"key": "c1", "kind": "manual", "name": "现场竞赛", "weight": 100, "max": 100}])
+    zhengzhou = svc.create_plan(session, world.hr_zz, title="郑州方案", year=2026, org_unit_id=world.units["郑州"].id,
+                                components=[{"key": "c1", "kind": "manual", "name": "现场竞赛", "weight": 100, "max": 100}])
+    session.commit()
+    client, auth = _login(app, world.hr_zz)
+    assert client.get(_entries_url(zhengzhou, world.a)).status_code == 200
+    assert client.get(_entries_url(zhengzhou, world.c)).status_code == 404  # 洛龙's cadre: not in 郑州's plan nor reach
+    assert client.get(_entries_url(province, world.a)).status_code == 403  # a plan above 郑州: read-only, as its import is
+    assert client.get(f"/assessment/plans/{province.id}/import").status_code == 403
+    assert auth.post(_entries_url(zhengzhou, world.c), {"rows-0-key": "c1", "rows-0-value": "99"},
+                     token_from=_entries_url(zhengzhou, world.a)).status_code == 404
+    session.rollback()
+    assert session.scalar(select(AssessmentEntry)) is None
+    # the province's HR reaches 洛龙's cadre in the provincial plan
+    client, _auth = _login(app, world.hr)
+    assert client.get(_entries_url(province, world.c)).status_code == 200
