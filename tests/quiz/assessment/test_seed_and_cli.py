@@ -22,6 +22,18 @@ def test_the_demo_plan_is_computed_locked_and_recomputed_with_real_figures(app, 
         assert sum(r.hours > 0 for r in records) > 20
     exempt = [r for r in records if any(c["status"] == "exempt" for c in r.components)]
     assert len(exempt) == 1 and exempt[0].inputs["exemptions"]
+    # a realistic spread from real inputs: some 优秀, and the 15 % cap (⌊15 × 31 / 100⌋ = 4 of 31) drops one
+    # who reached the line to 良好, with the reason on the page
+    assert plan.excellent_cap == 15 and len(records) == 31
+    grades = [r.grade for r in records]
+    capped = [r for r in records if r.grade_note == "capped"]
+    assert 1 <= grades.count("优秀") <= 4 and capped and all(r.grade == "良好" and r.computed_total >= 90 for r in capped)
+    assert {"良好", "合格", "不合格"} <= set(grades)
+    excellent = [r for r in records if r.grade == "优秀"]
+    assert all(r.components[1]["status"] == "ok" for r in excellent)  # the keen cadres took the open contest
+    hr_client = app.test_client()
+    assert Auth(hr_client).login("hr", DEMO_PASSWORD).status_code == 302
+    assert "受优秀比例限制" in hr_client.get(f"/assessment/plans/{plan.id}?grade=良好").get_data(as_text=True)
     # 郑州's HR opens the provincial plan and sees 郑州's cadres only
     client = app.test_client()
     assert Auth(client).login("hr_zz", DEMO_PASSWORD).status_code == 302
