@@ -4,8 +4,8 @@ demo contests and practice, computed through the real services so every page sho
 Everything a record shows comes from real inputs, never from writing records:
 
 - the keen cadres who practise every week (``cadre1`` … ``cadre8``, see ``quiz.practice.seed``)
-  also took the open contest this morning, through the real attempt services
-  (``quiz.contests.seed._take``), as the five who took it yesterday did;
+  also took the open contest today, both attempts it allows (the best counts), through the real
+  attempt services (``quiz.contests.seed._take``), as the five who took it yesterday did;
 - HR imported the scores of the May on-site contest (现场知识竞赛) and the 学时 of the party
   school's online course for every cadre (``set_entries``, what an xlsx import writes).
 
@@ -33,7 +33,7 @@ TZ = "Asia/Shanghai"
 SEED = 2027
 KEEN = 8  # cadre1 … cadre8: the cadres with a practice history
 # 现场知识竞赛 (out of 100) of the keen cadres, who prepared for it; the others' follow a spread below
-KEEN_ONSITE = (97, 95, 92, 91, 98, 96, 94, 62)
+KEEN_ONSITE = (98, 97, 92, 96, 99, 97, 95, 62)
 
 
 def _onsite(i: int) -> float:
@@ -50,8 +50,10 @@ def _keen_take_the_open_contest(session: Session, contest: Contest, cadres: list
 
     taken = set(session.scalars(select(Attempt.user_id).where(Attempt.contest_id == contest.id)))
     keen = [u for u in cadres[:KEEN] if u.id not in taken]
-    if keen and contest.opens_at <= now - timedelta(hours=3) and contest.closes_at > now:
-        _take(session, contest, keen, now - timedelta(hours=3), random.Random(SEED), unfinished=0)
+    if keen and contest.opens_at <= now - timedelta(hours=6) and contest.closes_at > now:
+        rng = random.Random(SEED)
+        for start in (now - timedelta(hours=6), now - timedelta(hours=3)):  # both attempts allowed; the best counts
+            _take(session, contest, keen, start, rng, unfinished=0)
 
 
 def seed_demo_assessment(session: Session, *, now: datetime | None = None) -> AssessmentPlan | None:
