@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from question_bank.db import utcnow
 from question_bank.messages import BankError, N_
@@ -76,7 +76,11 @@ def find_user_session(session: Session, key: str, limits: Limits, *, now: dateti
         return Found(None, None, "unknown")
     now = now or utcnow()
     found = session.execute(
-        select(User, UserSession).join(UserSession, UserSession.user_id == User.id).where(UserSession.token_hash == hash_key(key))
+        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == hash_key(key))
+        # roles on first use: most requests check them (one query, as selectin would be), but the
+        # contest save path never does, and it is the hottest request of a contest day
+        .options(lazyload(User.role_rows))
     ).first()
     if found is None:
         return Found(None, None, "unknown")
