@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 N_QUESTIONS = int(os.environ.get("BENCH_IMPORT_QUESTIONS", "10000"))
-REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 
 
 def build_file(path: Path, n: int = N_QUESTIONS) -> None:

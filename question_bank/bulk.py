@@ -1,18 +1,15 @@
 """Bulk writing for imports of thousands of rows, where one statement per row is the cost.
 
 ``bulk_insert`` streams rows with COPY on PostgreSQL and one executemany on SQLite;
-``json_rows_insert`` builds one PostgreSQL INSERT that carries every row as one JSON parameter,
-so that it can share a statement with another insert; ``gc_paused`` keeps Python's cyclic
+``gc_paused`` keeps Python's cyclic
 garbage collector from re-scanning the whole heap again and again while an import builds tens of
 thousands of long-lived objects.
 """
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -91,27 +88,3 @@ def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: Se
                              [tuple(processed(row)) for row in rows])
     else:
         conn.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def json_rows_insert(table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], param: str) -> tuple[str, dict[str, str]]:
-    """PostgreSQL: ``INSERT INTO table (columns) SELECT columns FROM json_populate_recordset(…)``
-    and its one parameter, every row as an object of one JSON array.
-
-    One statement and one parameter for thousands of rows: Python's C JSON encoder writes it and
-    the server parses it in C, where an array parameter per column would be escaped element by
-    element in Python. Being one statement, it can share a ``WITH`` with another insert (see
-    ``importing.insert_questions_and_versions``). JSON-typed columns take their values nested as
-    they are; datetimes go as ISO text; column defaults are not applied.
-    """
-    names = ", ".join(f'"{name}"' for name in columns)
-    payload = json.dumps([dict(zip(columns, row)) for row in rows], ensure_ascii=False, separators=(",", ":"),
-                         default=_json_default)
-    sql = (f"INSERT INTO {table.name} ({names}) SELECT {names} "
-           f"FROM json_populate_recordset(NULL::{table.name}, CAST(:{param} AS JSON))")
-    return sql, {param: payload}

@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from question_bank import formats
-from question_bank.bulk import bulk_insert, json_rows_insert, with_gc_paused
+from question_bank.bulk import bulk_insert, with_gc_paused
 from question_bank.db import utcnow
 from question_bank.drafts import QUESTION_TYPES, ParseResult, Problem, QuestionDraft, Skipped
 from question_bank.messages import BankError, Message, N_
@@ -220,36 +220,20 @@ def insert_questions_and_versions(session: Session, question_rows: list[tuple], 
     """INSERT new questions (``QUESTION_COLUMNS``, each already naming its current version) and
     versions (``VERSION_COLUMNS``, of these questions or of existing ones).
 
-    Questions and versions point at each other through foreign keys. PostgreSQL checks a (not
-    deferrable) foreign key at the end of the statement, so both inserts go into one statement
-    (``WITH new_questions AS (INSERT …) INSERT …``, the rows as JSON: ``bulk.json_rows_insert``) and
-    each question is written once, with its current version; a few such statements, each with
-    some new questions and all of their versions. Elsewhere the questions are written
-    first without it, then the versions, then one executemany UPDATE sets it.
+    Questions and versions point at each other through foreign keys. On PostgreSQL the question's
+    key to its current version is deferrable (migration 0009): it is deferred while both tables are
+    streamed in with COPY, each question written once with its current version, and checked
+    straight after, so a broken reference raises here and not at the commit. SQLite cannot take
+    that check back before the commit, so there the questions are written first without their
+    current version, then the versions, then one executemany UPDATE sets it.
     """
     if not question_rows and not version_rows:
         return
-    dialect = session.get_bind().dialect
-    if dialect.name == "postgresql":
-        # In statements of about JSON_CHUNK versions each (the JSON of 10,000 rows at once costs tens
-        # of MiB), every new question in the same statement as all of its versions.
-        versions_of: dict[int, list[tuple]] = {}
-        for row in version_rows:
-            versions_of.setdefault(row[1], []).append(row)
-        chunk_questions: list[tuple] = []
-        chunk_versions: list[tuple] = []
-        for row in question_rows:
-            chunk_questions.append(row)
-            chunk_versions += versions_of.pop(row[0])
-            if len(chunk_versions) >= JSON_CHUNK:
-                _insert_json_chunk(session, chunk_questions, chunk_versions)
-                chunk_questions, chunk_versions = [], []
-        for rows in versions_of.values():  # new versions of questions already in the bank
-            chunk_versions += rows
-            if len(chunk_versions) >= JSON_CHUNK:
-                _insert_json_chunk(session, chunk_questions, chunk_versions)
-                chunk_questions, chunk_versions = [], []
-        _insert_json_chunk(session, chunk_questions, chunk_versions)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET CONSTRAINTS {CURRENT_VERSION_KEY} DEFERRED"))
+        bulk_insert(session, Question.__table__, QUESTION_COLUMNS, question_rows)
+        bulk_insert(session, QuestionVersion.__table__, VERSION_COLUMNS, version_rows)
+        session.execute(text(f"SET CONSTRAINTS {CURRENT_VERSION_KEY} IMMEDIATE"))
         return
     current = QUESTION_COLUMNS.index("current_version_id")
     bulk_insert(session, Question.__table__, QUESTION_COLUMNS, [row[:current] + (None,) + row[current + 1:] for row in question_rows])
@@ -257,17 +241,7 @@ def insert_questions_and_versions(session: Session, question_rows: list[tuple], 
     set_current_versions(session, {row[0]: row[current] for row in question_rows}, now)
 
 
-JSON_CHUNK = 1000
-
-
-def _insert_json_chunk(session: Session, question_rows: list[tuple], version_rows: list[tuple]) -> None:
-    if not version_rows:
-        return
-    versions_sql, params = json_rows_insert(QuestionVersion.__table__, VERSION_COLUMNS, version_rows, "versions")
-    if question_rows:
-        questions_sql, question_params = json_rows_insert(Question.__table__, QUESTION_COLUMNS, question_rows, "questions")
-        versions_sql, params = f"WITH new_questions AS ({questions_sql}) {versions_sql}", {**params, **question_params}
-    session.execute(text(versions_sql), params)
+CURRENT_VERSION_KEY = "fk_questions_current_version_id_question_versions"  # deferrable, see the migration 0009
 
 
 def set_current_versions(session: Session, newest: dict[int, int], now) -> None:

@@ -191,9 +191,10 @@ class Question(Base):
     status: Mapped[str] = mapped_column(String(10), default="active")
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     review_reason: Mapped[str] = mapped_column(String(REVIEW_REASON_MAX), default="")
-    # use_alter: questions and versions point at each other; SET NULL lets versions be deleted first.
+    # use_alter: questions and versions point at each other; SET NULL lets versions be deleted first;
+    # deferrable so that a bulk import can write both tables with COPY (importing.insert_questions_and_versions).
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("question_versions.id", use_alter=True, ondelete="SET NULL")
+        ForeignKey("question_versions.id", use_alter=True, ondelete="SET NULL", deferrable=True, initially="IMMEDIATE")
     )
     stem_hash: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

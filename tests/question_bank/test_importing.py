@@ -161,12 +161,9 @@ def test_new_version_adds_duplicates_as_versions_of_the_question_they_repeat(ses
     assert new.current_version.answer == "C"
 
 
-def test_new_versions_written_in_several_statements_keep_every_question_whole(session, monkeypatch):
-    """PostgreSQL writes questions with their versions in statements of JSON_CHUNK versions: with
-    chunks of 2, a new question's later versions and the bank's questions' versions straddle them."""
-    from question_bank import importing
-
-    monkeypatch.setattr(importing, "JSON_CHUNK", 2)
+def test_new_versions_of_new_and_existing_questions_keep_every_question_whole(session):
+    """New questions, their later versions in the file and new versions of the bank's questions,
+    interleaved: each question ends up with all its versions in file order, pointing at the last."""
     bank = make_bank(session)
     existing = make_question(session, bank, stem="已有的题（ ）", answer="A")
     plan = plan_import(session, bank, _result(
@@ -188,6 +185,23 @@ def test_new_versions_written_in_several_statements_keep_every_question_whole(se
     ]
     assert [q.current_version.answer for q in questions] == ["D", "C", "A", "B"]
     assert [sorted(k.name for k in q.current_version.knowledge_points) for q in questions] == [[], ["乙", "甲"], [], []]
+
+
+def test_a_broken_current_version_is_refused_by_the_import_not_later_at_the_commit(session):
+    """On PostgreSQL the key to the current version is deferred while the rows stream in: it must
+    be checked again before the import returns, so nothing after it runs on a broken bank."""
+    from sqlalchemy.exc import IntegrityError
+
+    from question_bank.importing import QUESTION_COLUMNS, insert_questions_and_versions
+    from question_bank.models import utcnow
+
+    bank = make_bank(session)
+    [qid] = allocate_ids(session, Question, 1)
+    now = utcnow()
+    row = dict(id=qid, bank_id=bank.id, status="active", needs_review=False, review_reason="", current_version_id=10**9,
+               stem_hash="x", created_at=now, updated_at=now)
+    with pytest.raises(IntegrityError):
+        insert_questions_and_versions(session, [tuple(row[c] for c in QUESTION_COLUMNS)], [], now)
 
 
 def test_subjects_and_knowledge_points_are_created_by_name_once(session):

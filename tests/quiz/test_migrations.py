@@ -88,3 +88,41 @@ def test_the_bank_migration_downgrades_and_upgrades_again(empty_database_url):
     finally:
         engine.dispose()
     command.upgrade(cfg, "0002")
+
+
+def _deferrable_current_version_key(conn) -> bool | None:
+    [key] = [fk for fk in inspect(conn).get_foreign_keys("questions") if fk["constrained_columns"] == ["current_version_id"]]
+    return key["options"].get("deferrable")
+
+
+def test_the_deferrable_current_version_key_keeps_the_questions_both_ways(empty_database_url):
+    """0009 edits SQLite's stored table definition in place (a rebuild would cascade into the
+    versions): a bank's questions and versions are all still there, and still checked, after
+    upgrading and after downgrading."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from tests.factories import make_question
+
+    cfg = _alembic_config(empty_database_url)
+    command.upgrade(cfg, "0008")
+    engine = make_engine(empty_database_url)
+    try:
+        with Session(engine) as session:
+            question = make_question(session)
+            session.commit()
+            expected = (question.id, question.current_version_id)
+        for step, deferrable in ((lambda: command.upgrade(cfg, "0009"), True), (lambda: command.downgrade(cfg, "0008"), None)):
+            step()
+            engine.dispose()
+            with engine.connect() as conn:
+                assert bool(_deferrable_current_version_key(conn)) is bool(deferrable)
+                assert conn.execute(text("SELECT id, current_version_id FROM questions")).all() == [expected]
+                assert conn.execute(text("SELECT count(*) FROM question_versions")).scalar() == 1
+                if conn.dialect.name == "sqlite":
+                    assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+                with pytest.raises(IntegrityError):
+                    conn.execute(text("UPDATE questions SET current_version_id = 999999"))
+                conn.rollback()
+    finally:
+        engine.dispose()
