@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from question_bank.db import utcnow
@@ -52,8 +52,25 @@ def can_view_leaderboard(session: Session, contest: Contest, user, *, now: datet
     return False
 
 
+def is_counted(contest: Contest) -> tuple:
+    """The WHERE clauses of a finalised, graded attempt at the contest: the attempts that count."""
+    return (Attempt.contest_id == contest.id, Attempt.kind == "contest", Attempt.status != "in_progress",
+            Attempt.score.is_not(None))
+
+
+def has_counted_attempt(contest: Contest, user_id_column):
+    """EXISTS a counted attempt of the cadre ``user_id_column`` at the contest."""
+    return exists().where(Attempt.user_id == user_id_column, *is_counted(contest))
+
+
 def counted_attempts(contest: Contest):
-    """A subquery: each cadre's counted finalised attempt at the contest (row_number() = 1)."""
+    """A subquery: each cadre's counted finalised attempt at the contest (row_number() = 1).
+
+    Who counts (the leaderboard, the unit standings and the HR reports alike): every cadre with a
+    submitted (finalised, graded) attempt, whether or not still eligible, under the unit the cadre
+    belongs to now (the attempt does not record the unit at start); plus the eligible cadres
+    without one, as non-participants. Someone who sat the contest and then moved unit, lost the
+    cadre role or left stays in its results."""
     if contest.counts == "last":
         order = (Attempt.number.desc(),)
     else:
@@ -61,8 +78,7 @@ def counted_attempts(contest: Contest):
     ranked = (
         select(Attempt.id, Attempt.user_id, Attempt.score, Attempt.max_score, Attempt.passed, Attempt.time_used_seconds,
                Attempt.submitted_at, func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("rn"))
-        .where(Attempt.contest_id == contest.id, Attempt.kind == "contest", Attempt.status != "in_progress",
-               Attempt.score.is_not(None))
+        .where(*is_counted(contest))
         .subquery()
     )
     return select(ranked).where(ranked.c.rn == 1).subquery()
@@ -109,6 +125,12 @@ def _eligible_users_stmt(session: Session, contest: Contest, *, unit_paths: dict
     )
 
 
+def non_participants_stmt(session: Session, contest: Contest, *, unit_paths: dict[int, str] | None = None):
+    """SELECT users.id, users.org_unit_id of the eligible cadres without a counted attempt: with
+    the counted attempts' cadres, everyone a contest's figures count (``counted_attempts``)."""
+    return _eligible_users_stmt(session, contest, unit_paths=unit_paths).where(~has_counted_attempt(contest, User.id))
+
+
 def _units(session: Session, ids) -> dict[int, OrgUnit]:
     return {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(list(ids))))} if ids else {}
 
@@ -116,9 +138,10 @@ def _units(session: Session, ids) -> dict[int, OrgUnit]:
 def unit_standings(session: Session, contest: Contest) -> list[dict[str, Any]]:
     """Per unit (the cadre's own unit; ``path`` lets a page roll units up): eligible, participants,
     participation_rate (participants / eligible), average_score, pass_count, ordered by average
-    score desc, then participation rate desc."""
-    eligible = _eligible_users_stmt(session, contest).subquery()
-    eligible_counts = dict(session.execute(select(eligible.c.org_unit_id, func.count()).group_by(eligible.c.org_unit_id)).all())
+    score desc, then participation rate desc. ``eligible`` counts the participants too, eligible
+    still or not (``counted_attempts``), so a rate never passes 100 %."""
+    absent = non_participants_stmt(session, contest).subquery()
+    absent_counts = dict(session.execute(select(absent.c.org_unit_id, func.count()).group_by(absent.c.org_unit_id)).all())
     counted = counted_attempts(contest)
     figures = {
         unit_id: (n, avg, passes)
@@ -128,11 +151,11 @@ def unit_standings(session: Session, contest: Contest) -> list[dict[str, Any]]:
             .join(User, User.id == counted.c.user_id).group_by(User.org_unit_id)
         )
     }
-    units = _units(session, set(eligible_counts) | set(figures))
+    units = _units(session, set(absent_counts) | set(figures))
     rows = []
     for unit_id, unit in units.items():
         n, avg, passes = figures.get(unit_id, (0, None, 0))
-        total = eligible_counts.get(unit_id, 0)
+        total = absent_counts.get(unit_id, 0) + n
         rows.append({
             "unit_id": unit_id, "unit": unit.name, "path": unit.path, "eligible": total, "participants": n,
             "participation_rate": round(n / total, 4) if total else None,

@@ -5,9 +5,14 @@ Every figure is aggregated in SQL; Python only orders and labels a handful of su
 order are the leaderboard's (``quiz.contests.leaderboard``): a report shows the same score and
 the same rank as the contest's own leaderboard.
 
-Who is in a report: the cadres eligible for the contest (its units and roles) whose unit lies in
-the actor's reach, whether or not they started. Status: 已交卷 (a counted attempt), 进行中 (an
-attempt in progress and none counted yet), 未参加 (neither).
+Who is in a report (the leaderboard's rule, ``quiz.contests.leaderboard.counted_attempts``):
+everyone with a submitted attempt at the contest, plus the cadres eligible for it (its units and
+roles) who have none; each under the unit the cadre belongs to now, shown when that unit lies in
+the actor's reach. An attempt does not record the cadre's unit at start, so a cadre who moved
+after the contest is reported under the new unit; but a submitted attempt is never dropped: a
+cadre who moved out of the contest's units, lost the cadre role or was deactivated after sitting
+it still appears, with the same score and rank as on the leaderboard. Status: 已交卷 (a counted
+attempt), 进行中 (an attempt in progress and none counted yet), 未参加 (neither).
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from sqlalchemy.orm import Session
 from quiz.accounts.models import OrgUnit, User
 from quiz.accounts.scope import can_reach_unit, scoped, subtree_ids
 from quiz.contests.leaderboard import _eligible_users_stmt as eligible_users_stmt
-from quiz.contests.leaderboard import counted_attempts
+from quiz.contests.leaderboard import counted_attempts, has_counted_attempt, non_participants_stmt
 from quiz.contests.models import Attempt, Contest
 
 STATUSES = ("submitted", "in_progress", "absent")  # 已交卷, 进行中, 未参加
@@ -88,11 +93,27 @@ def breadcrumb(session: Session, actor: User, unit: OrgUnit) -> list[OrgUnit]:
 
 # --- SQL building blocks ---------------------------------------------------------------------
 
-def _eligible(session: Session, contest: Contest, actor: User, unit: OrgUnit | None = None):
-    stmt = scoped(eligible_users_stmt(session, contest), actor, User.org_unit_id)
+def _in_reach(stmt: Select, actor: User, unit: OrgUnit | None = None, search: str = "") -> Select:
+    """``stmt`` (over ``User``) narrowed to the cadres whose current unit lies in the actor's reach,
+    in ``unit``'s subtree and matching ``search`` (name or username)."""
+    stmt = scoped(stmt, actor, User.org_unit_id)
     if unit is not None and unit.id != actor.org_unit_id:  # the actor's own unit is already the scope
         stmt = stmt.where(User.org_unit_id.in_(subtree_ids(unit)))
-    return stmt.subquery("eligible")
+    if search:
+        stmt = stmt.where(or_(User.name.contains(search, autoescape=True), User.username.contains(search, autoescape=True)))
+    return stmt
+
+
+def _non_participants(session: Session, contest: Contest, actor: User, unit: OrgUnit | None = None):
+    """Subquery (id, org_unit_id): the eligible cadres in reach without a counted attempt."""
+    return _in_reach(non_participants_stmt(session, contest), actor, unit).subquery("absent")
+
+
+def _participants(counted, actor: User, unit: OrgUnit | None = None, search: str = "", columns=()) -> Select:
+    """The counted attempts (a ``counted_attempts`` subquery) of the cadres in reach, driven from
+    the attempts with a primary-key lookup of each cadre (and ``columns`` of the cadre)."""
+    stmt = select(counted, User.org_unit_id, *columns).select_from(counted).join(User, User.id == counted.c.user_id)
+    return _in_reach(stmt, actor, unit, search)
 
 
 def _ranked(contest: Contest):
@@ -121,28 +142,29 @@ class _Parts:
     eligible: Any  # subquery: id, org_unit_id, name, username, unit, path of the eligible cadres in reach, filtered
     counted_exists: Any  # EXISTS a counted attempt of the eligible cadre at the contest
     running_exists: Any  # EXISTS an attempt in progress of the eligible cadre at the contest
+    actor: User
+    query: ResultQuery
 
     def person(self) -> tuple:
         e = self.eligible.c
         return (e.id.label("user_id"), e.name, e.username, e.org_unit_id.label("unit_id"), e.unit, e.path)
 
-    def joined(self, stmt: Select, user_id) -> Select:
-        """For a query driven by attempts (``user_id`` their cadre): join the eligible cadres,
-        so each attempt looks its cadre up by primary key."""
-        return stmt.join(self.eligible, self.eligible.c.id == user_id)
+    def participants(self, counted, *columns) -> Select:
+        """The counted attempts of the cadres in reach matching the filters, eligible still or not:
+        driven by the attempts, each looking its cadre up by primary key."""
+        return _participants(counted, self.actor, self.query.unit, self.query.search, columns)
+
+    def participant_person(self) -> tuple:
+        return (User.id.label("user_id"), User.name, User.username, User.org_unit_id.label("unit_id"),
+                OrgUnit.name.label("unit"), OrgUnit.path)
 
 
 def _parts(session: Session, actor: User, contest: Contest, query: ResultQuery) -> _Parts:
-    stmt = scoped(eligible_users_stmt(session, contest), actor, User.org_unit_id)
-    if query.unit is not None and query.unit.id != actor.org_unit_id:
-        stmt = stmt.where(User.org_unit_id.in_(subtree_ids(query.unit)))
-    if query.search:
-        stmt = stmt.where(or_(User.name.contains(query.search, autoescape=True),
-                              User.username.contains(query.search, autoescape=True)))
+    stmt = _in_reach(eligible_users_stmt(session, contest), actor, query.unit, query.search)
     eligible = stmt.add_columns(User.name, User.username, OrgUnit.name.label("unit"), OrgUnit.path).subquery("eligible")
     mine = (Attempt.contest_id == contest.id, Attempt.user_id == eligible.c.id, Attempt.kind == "contest")
-    return _Parts(eligible, exists().where(*mine, Attempt.status != "in_progress", Attempt.score.is_not(None)),
-                  exists().where(*mine, Attempt.status == "in_progress"))
+    return _Parts(eligible, has_counted_attempt(contest, eligible.c.id), exists().where(*mine, Attempt.status == "in_progress"),
+                  actor, query)
 
 
 def _branches(parts: _Parts, contest: Contest) -> tuple[Select, Select]:
@@ -153,9 +175,11 @@ def _branches(parts: _Parts, contest: Contest) -> tuple[Select, Select]:
     lookup of the cadre; the second finds the others with index probes for their attempts.
     """
     ranked = _ranked(contest)
-    submitted = parts.joined(
-        select(*parts.person(), ranked.c.score, ranked.c.max_score, ranked.c.passed, ranked.c.rank, ranked.c.time_used_seconds,
-               ranked.c.submitted_at, literal("submitted", String).label("status")).select_from(ranked), ranked.c.user_id)
+    submitted = _in_reach(
+        select(*parts.participant_person(), ranked.c.score, ranked.c.max_score, ranked.c.passed, ranked.c.rank,
+               ranked.c.time_used_seconds, ranked.c.submitted_at, literal("submitted", String).label("status"))
+        .select_from(ranked).join(User, User.id == ranked.c.user_id).join(OrgUnit, OrgUnit.id == User.org_unit_id),
+        parts.actor, parts.query.unit, parts.query.search)
     others = (
         select(*parts.person(), *(null().label(n) for n in ("score", "max_score", "passed", "rank", "time_used_seconds", "submitted_at")),
                case((parts.running_exists, "in_progress"), else_="absent").label("status"))
@@ -203,15 +227,18 @@ def contest_results(session: Session, actor: User, contest: Contest, query: Resu
     queries. The summary and the histogram read the counted attempts only (no ranking)."""
     parts = _parts(session, actor, contest, query)
     counted = counted_attempts(contest)
-    eligible_count = select(func.count()).select_from(parts.eligible).correlate(None).scalar_subquery()
+    others_count = select(func.count()).select_from(parts.eligible).where(~parts.counted_exists).correlate(None).scalar_subquery()
     running_count = (select(func.count()).select_from(parts.eligible).where(parts.running_exists, ~parts.counted_exists)
                      .correlate(None).scalar_subquery())
-    summary = session.execute(parts.joined(
-        select(eligible_count, running_count, func.count(), func.avg(counted.c.score), func.max(counted.c.max_score),
-               func.sum(case((counted.c.passed.is_(True), 1), else_=0))).select_from(counted), counted.c.user_id,
-    )).one()
-    eligible, running, submitted, average, max_score, passes = summary
-    counts = {"eligible": eligible, "submitted": submitted, "in_progress": running, "absent": eligible - submitted - running}
+    participants = parts.participants(counted).subquery("participants")
+    p = participants.c
+    summary = session.execute(
+        select(others_count, running_count, func.count(), func.avg(p.score), func.max(p.max_score),
+               func.sum(case((p.passed.is_(True), 1), else_=0))).select_from(participants)
+    ).one()
+    others, running, submitted, average, max_score, passes = summary
+    eligible = others + submitted  # the submitted count whether or not still eligible (module docstring)
+    counts = {"eligible": eligible, "submitted": submitted, "in_progress": running, "absent": others - running}
     total = counts[query.status] if query.status in STATUSES else eligible
     offset = (max(1, query.page) - 1) * query.per_page
     rows = _page_rows(session, parts, contest, query, offset, submitted)
@@ -248,10 +275,10 @@ def _histogram(session: Session, parts: _Parts, counted, max_score: float | None
     """Counts of counted scores in ten equal bands of the full marks (the last band includes full marks)."""
     if not max_score:
         return []
-    ratio = counted.c.score * 1.0 / case((counted.c.max_score > 0, counted.c.max_score), else_=None)
+    scores = parts.participants(counted).subquery("participants")
+    ratio = scores.c.score * 1.0 / case((scores.c.max_score > 0, scores.c.max_score), else_=None)
     band = case(*[(ratio >= i / HISTOGRAM_BINS, i) for i in range(HISTOGRAM_BINS - 1, 0, -1)], else_=0)
-    counts = dict(session.execute(parts.joined(select(band, func.count()).select_from(counted), counted.c.user_id)
-                                  .group_by(band)).all())
+    counts = dict(session.execute(select(band, func.count()).select_from(scores).group_by(band)).all())
     step = max_score / HISTOGRAM_BINS
     return [{"low": round(i * step, 2), "high": round((i + 1) * step, 2), "count": int(counts.get(i, 0)),
              "last": i == HISTOGRAM_BINS - 1} for i in range(HISTOGRAM_BINS)]
@@ -312,19 +339,21 @@ class _Sums:
 
 
 def _unit_sums(session: Session, contest: Contest, actor: User, top: OrgUnit) -> dict[int, _Sums]:
-    """Per cadre's own unit in ``top``'s subtree: eligible, participants, score sum, passes.
+    """Per cadre's current unit in ``top``'s subtree: eligible, participants, score sum, passes.
     Two aggregate queries; the counted attempts drive the second (primary-key lookups of the
-    cadres), so no large derived table is probed per row on either database."""
-    eligible = _eligible(session, contest, actor, top)
+    cadres), so no large derived table is probed per row on either database. Participants count
+    as eligible whether or not they still are (the module's docstring)."""
+    absent = _non_participants(session, contest, actor, top)
     sums: dict[int, _Sums] = {}
-    for unit_id, n in session.execute(select(eligible.c.org_unit_id, func.count()).group_by(eligible.c.org_unit_id)):
+    for unit_id, n in session.execute(select(absent.c.org_unit_id, func.count()).group_by(absent.c.org_unit_id)):
         sums[unit_id] = _Sums(eligible=n)
-    counted = counted_attempts(contest)
+    scores = _participants(counted_attempts(contest), actor, top).subquery("participants")
     for unit_id, n, total, passes in session.execute(
-        select(eligible.c.org_unit_id, func.count(), func.sum(counted.c.score), func.sum(case((counted.c.passed.is_(True), 1), else_=0)))
-        .select_from(counted).join(eligible, eligible.c.id == counted.c.user_id).group_by(eligible.c.org_unit_id)
+        select(scores.c.org_unit_id, func.count(), func.sum(scores.c.score), func.sum(case((scores.c.passed.is_(True), 1), else_=0)))
+        .group_by(scores.c.org_unit_id)
     ):
         row = sums.setdefault(unit_id, _Sums())
+        row.eligible += n
         row.participants, row.score_sum, row.passes = n, float(total or 0), int(passes or 0)
     return sums
 
@@ -457,24 +486,24 @@ def unit_trends(session: Session, actor: User, unit: OrgUnit, *, year: int | Non
     paths = _paths(session, {u for c in contests for u in (c.eligible_unit_ids or [c.org_unit_id])})
     low, high = unit.subtree_range
 
-    def eligible_ids(c: Contest) -> Select:
-        return (scoped(eligible_users_stmt(session, c, unit_paths=paths), actor, User.org_unit_id)
+    def absent_ids(c: Contest) -> Select:
+        return (scoped(non_participants_stmt(session, c, unit_paths=paths), actor, User.org_unit_id)
                 .where(OrgUnit.path >= low, OrgUnit.path < high).with_only_columns(User.id))
 
-    eligible_counts = dict(session.execute(union_all(*[
-        select(literal(c.id).label("contest_id"), func.count()).select_from(eligible_ids(c).subquery()) for c in contests
+    absent_counts = dict(session.execute(union_all(*[
+        select(literal(c.id).label("contest_id"), func.count()).select_from(absent_ids(c).subquery()) for c in contests
     ])).all())
     counted_rows = union_all(*[
         select(literal(c.id).label("contest_id"), func.count(), func.avg(sub.c.score), func.max(sub.c.max_score),
-               func.sum(case((sub.c.passed.is_(True), 1), else_=0)))
-        .select_from(sub).join(User, User.id == sub.c.user_id).where(User.id.in_(eligible_ids(c)))
-        for c in contests for sub in (counted_attempts(c),)
+               func.sum(case((sub.c.passed.is_(True), 1), else_=0))).select_from(sub)
+        for c in contests for sub in (_participants(counted_attempts(c), actor, unit).subquery(),)
     ])
     figures = {contest_id: (p, avg, top, passes) for contest_id, p, avg, top, passes in session.execute(counted_rows)}
     points = []
     for c in contests:
         p, avg, top, passes = figures.get(c.id, (0, None, None, 0))
-        points.append(TrendPoint(c, eligible_counts.get(c.id, 0), p, None if avg is None else round(float(avg), 2), top, int(passes or 0)))
+        points.append(TrendPoint(c, absent_counts.get(c.id, 0) + p, p, None if avg is None else round(float(avg), 2), top,
+                                 int(passes or 0)))
     return points
 
 

@@ -144,3 +144,49 @@ def test_trends_per_contest_and_per_year_for_a_unit(session, report_world):
     years = svc.yearly(points)
     assert [(y.year, y.contests, y.eligible, y.participants, y.participation_rate, y.score_rate) for y in years] == [
         (2025, 1, 3, 1, 0.3333, 0.6), (2026, 1, 3, 2, 0.6667, 0.85)]
+
+
+def test_a_cadre_who_moved_or_lost_the_role_after_the_contest_stays_in_the_results_like_on_the_leaderboard(session, report_world):
+    """Who counts: a submitted attempt is never dropped; it is reported under the cadre's current
+    unit. The results, their export, the roll-up and the leaderboard show the same people."""
+    from quiz.contests.leaderboard import contest_leaderboard, unit_standings
+
+    w = report_world
+    p = w.people
+    p["zz_b"].org_unit_id = w.units["二七"].id  # moved from 金水 to 二七 after sitting the contest
+    p["eq_a"].set_roles(["hr"])  # no longer a cadre
+    p["ly_a"].org_unit_id = w.units["郑州"].id  # moved from 洛阳 into 郑州 itself
+    p["ly_b"].active = False  # left
+    session.commit()
+    zz = svc.contest_results(session, p["hr_zz"], w.contest, ResultQuery())
+    assert [(r.name, r.status, r.rank, r.score) for r in zz.rows] == [
+        ("洛阳甲", "submitted", 1, 95.0),
+        ("张三", "submitted", 2, 90.0),
+        ("=1+2王五", "submitted", 4, 80.0),
+        ("李四", "submitted", 5, 50.0),
+        ("赵六", "in_progress", None, None),
+        ("孙七", "absent", None, None),
+    ]
+    assert [r.unit for r in zz.rows[:4]] == ["郑州市委组织部", "金水区委组织部", "二七区委组织部", "二七区委组织部"]
+    assert zz.counts == {"eligible": 6, "submitted": 4, "in_progress": 1, "absent": 1}
+    assert sum(b["count"] for b in zz.histogram) == 4
+    erqi = svc.contest_results(session, p["hr_zz"], w.contest, ResultQuery(unit=w.units["二七"]))
+    assert [r.name for r in erqi.rows] == ["=1+2王五", "李四"]
+    assert [r.name for r in svc.contest_results(session, p["hr_zz"], w.contest, ResultQuery(search="李")).rows] == ["李四"]
+    exported = list(svc.result_rows_for_export(session, p["hr_zz"], w.contest, ResultQuery()))
+    assert [(r.name, r.rank) for r in exported] == [(r.name, r.rank) for r in zz.rows]
+
+    province = svc.contest_results(session, p["hr_prov"], w.contest, ResultQuery(status="submitted"))
+    board = contest_leaderboard(session, w.contest)
+    assert [(r.user_id, r.rank, r.score, r.unit) for r in province.rows] == \
+        [(r["user_id"], r["rank"], r["score"], r["unit"]) for r in board]
+    assert len(board) == 5  # 洛阳乙 left, but sat the contest
+
+    rollup = svc.unit_rollup(session, p["hr_zz"], w.contest, w.units["郑州"])
+    assert [(r.unit.name if r.unit else "本级", r.eligible, r.participants) for r in rollup.rows] == [
+        ("金水区委组织部", 2, 1), ("二七区委组织部", 2, 2), ("本级", 2, 1)]
+    standings = {r["unit"]: (r["eligible"], r["participants"]) for r in unit_standings(session, w.contest)}
+    assert standings["二七区委组织部"] == (2, 2) and standings["洛龙区委组织部"] == (1, 1)
+    assert all(r["participation_rate"] <= 1 for r in unit_standings(session, w.contest))
+    trend = svc.unit_trends(session, p["hr_zz"], w.units["二七"])
+    assert [(t.eligible, t.participants) for t in trend] == [(2, 2)]
