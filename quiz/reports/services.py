@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import Select, String, case, exists, func, literal, null, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,7 @@ from quiz.accounts.scope import can_reach_unit, scoped, subtree_ids
 from quiz.contests.leaderboard import _eligible_users_stmt as eligible_users_stmt
 from quiz.contests.leaderboard import counted_attempts, has_counted_attempt, non_participants_stmt
 from quiz.contests.models import Attempt, Contest
+from quiz.practice.services import local_day
 
 STATUSES = ("submitted", "in_progress", "absent")  # 已交卷, 进行中, 未参加
 SORTS = ("rank", "score_asc", "time", "unit", "name")
@@ -446,6 +448,7 @@ class TrendPoint:
     average_score: float | None
     max_score: float | None
     pass_count: int
+    year: int = 0  # the year of the contest's opening in local time (``contest_year``)
 
     @property
     def participation_rate(self) -> float | None:
@@ -476,10 +479,12 @@ class YearFigures:
         return round(self.participants / self.eligible, 4) if self.eligible else None
 
 
-def unit_trends(session: Session, actor: User, unit: OrgUnit, *, year: int | None = None) -> list[TrendPoint]:
+def unit_trends(session: Session, actor: User, unit: OrgUnit, *, year: int | None = None,
+                tz: str | None = None) -> list[TrendPoint]:
     """Per contest concerning ``unit`` (oldest first): eligible, participants, average score within
-    the unit's subtree. Two queries for the contests and paths, one aggregate for all of them."""
-    contests = [c for c in reportable_contests(session, actor, unit=unit) if year is None or _year(c.opens_at) == year]
+    the unit's subtree. Two queries for the contests and paths, one aggregate for all of them.
+    ``year`` and each point's year are the local year of the opening (``contest_year``)."""
+    contests = [c for c in reportable_contests(session, actor, unit=unit) if year is None or contest_year(c.opens_at, tz) == year]
     contests.sort(key=lambda c: (c.opens_at, c.id))
     if not contests:
         return []
@@ -503,19 +508,25 @@ def unit_trends(session: Session, actor: User, unit: OrgUnit, *, year: int | Non
     for c in contests:
         p, avg, top, passes = figures.get(c.id, (0, None, None, 0))
         points.append(TrendPoint(c, absent_counts.get(c.id, 0) + p, p, None if avg is None else round(float(avg), 2), top,
-                                 int(passes or 0)))
+                                 int(passes or 0), contest_year(c.opens_at, tz)))
     return points
 
 
-def _year(moment: datetime) -> int:
-    return moment.year
+def contest_year(moment: datetime, tz: str | None = None) -> int:
+    """The calendar year of a stored (naive UTC) time in ``tz``, by default the app's QUIZ_TIMEZONE,
+    the zone every page shows times in: a contest opening 2026-01-01 00:30 in Beijing (2025-12-31
+    16:30 UTC) belongs to 2026, as the organizer who set it up and the HR officer reading it expect."""
+    if tz is None and has_app_context():
+        tz = current_app.config.get("QUIZ_TIMEZONE")
+    return local_day(moment, tz).year
 
 
 def yearly(points: list[TrendPoint]) -> list[YearFigures]:
-    """Sum the contests of each year: participation over all of them, mean score rate weighted by participants."""
+    """Sum the contests of each year (the points' local year): participation over all of them,
+    mean score rate weighted by participants."""
     years: dict[int, list[TrendPoint]] = {}
     for point in points:
-        years.setdefault(_year(point.contest.opens_at), []).append(point)
+        years.setdefault(point.year, []).append(point)
     out = []
     for year, group in sorted(years.items()):
         scored = [(p.score_rate, p.participants) for p in group if p.score_rate is not None]

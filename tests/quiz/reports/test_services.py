@@ -190,3 +190,25 @@ def test_a_cadre_who_moved_or_lost_the_role_after_the_contest_stays_in_the_resul
     assert all(r["participation_rate"] <= 1 for r in unit_standings(session, w.contest))
     trend = svc.unit_trends(session, p["hr_zz"], w.units["二七"])
     assert [(t.eligible, t.participants) for t in trend] == [(2, 2)]
+
+
+def test_a_contest_opening_just_after_new_year_in_beijing_belongs_to_the_new_year(app, session, report_world):
+    """2026-01-01 00:30 in Beijing is 2025-12-31 16:30 UTC: the trends put it in 2026 (QUIZ_TIMEZONE);
+    one opening at 23:30 on New Year's Eve in Beijing stays in 2025."""
+    from tests.factories import make_bank, make_contest, make_paper
+
+    w = report_world
+    eve = make_contest(session, make_paper(session, make_bank(session, w.units["省"])), title="除夕竞赛")
+    eve.opens_at, eve.closes_at, eve.status = datetime(2025, 12, 31, 15, 30), datetime(2025, 12, 31, 15, 50), "closed"
+    w.contest.opens_at, w.contest.closes_at = datetime(2025, 12, 31, 16, 30), datetime(2026, 1, 1, 2)
+    session.commit()
+    hr = w.people["hr_zz"]
+    with app.app_context():  # the app's QUIZ_TIMEZONE: Asia/Shanghai
+        points = svc.unit_trends(session, hr, w.units["郑州"])
+        assert [(p.contest.title, p.year) for p in points] == [("除夕竞赛", 2025), ("全省组工知识竞赛", 2026)]
+        assert [(y.year, y.contests, y.participants) for y in svc.yearly(points)] == [(2025, 1, 0), (2026, 1, 3)]
+        assert [p.contest.title for p in svc.unit_trends(session, hr, w.units["郑州"], year=2026)] == ["全省组工知识竞赛"]
+        assert [p.contest.title for p in svc.unit_trends(session, hr, w.units["郑州"], year=2025)] == ["除夕竞赛"]
+        app.config["QUIZ_TIMEZONE"] = "UTC"
+        assert [y.year for y in svc.yearly(svc.unit_trends(session, hr, w.units["郑州"]))] == [2025]
+    assert svc.contest_year(datetime(2025, 12, 31, 16, 30), "Asia/Shanghai") == 2026
