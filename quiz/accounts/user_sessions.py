@@ -17,13 +17,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from question_bank.db import utcnow
 from question_bank.messages import BankError, N_
 from quiz.accounts.models import User, UserSession
-from quiz.accounts.scope import can_reach_user
+from quiz.accounts.scope import can_reach_user, scoped
 from quiz.audit.services import record
 
 PRUNE_AFTER = timedelta(days=30)  # ended rows are kept this long (the sessions page and support), then deleted
@@ -150,6 +150,54 @@ def end_all_sessions(session: Session, actor: User, user: User, *, ip: str = "",
            after={"ended": ended}, ip_address=ip)
     session.flush()
     return ended
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Signed-in sessions in an admin's reach, and how many people they belong to."""
+
+    sessions: int
+    users: int
+
+
+def _live_in_reach(actor: User, limits: Limits, now: datetime, keep_row_id: int | None):
+    """The conditions naming every session that still signs someone in the actor's unit subtree in,
+    but for ``keep_row_id`` (the admin's own current one)."""
+    conditions = [
+        UserSession.user_id.in_(scoped(select(User.id), actor, User.org_unit_id)),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > now,
+        or_(UserSession.remember.is_(True), UserSession.last_seen_at >= now - limits.idle),
+    ]
+    if keep_row_id is not None:
+        conditions.append(UserSession.id != keep_row_id)
+    return conditions
+
+
+def sessions_in_reach(session: Session, actor: User, limits: Limits, *, keep_row_id: int | None,
+                      now: datetime | None = None) -> Reach:
+    """What ``end_sessions_in_reach`` would end now: the confirmation page says it before it is done."""
+    where = _live_in_reach(actor, limits, now or utcnow(), keep_row_id)
+    sessions, users = session.execute(
+        select(func.count(UserSession.id), func.count(func.distinct(UserSession.user_id))).where(*where)).one()
+    return Reach(sessions or 0, users or 0)
+
+
+def end_sessions_in_reach(session: Session, actor: User, limits: Limits, *, keep_row_id: int | None, ip: str = "",
+                          now: datetime | None = None) -> Reach:
+    """An admin ends every signed-in session of everyone in their unit subtree, their own other
+    devices included, all but the one they are using (after a suspected leak, a SECRET_KEY
+    rotation). One UPDATE, audit-logged with the counts; the accounts themselves keep working."""
+    now = now or utcnow()
+    where = _live_in_reach(actor, limits, now, keep_row_id)
+    users = session.scalar(select(func.count(func.distinct(UserSession.user_id))).where(*where)) or 0
+    ended = session.execute(update(UserSession).where(*where).values(revoked_at=now)
+                            .execution_options(synchronize_session=False)).rowcount or 0
+    record(session, actor, "user.end_all_sessions", org_unit_id=actor.org_unit_id,
+           summary=f"{actor.org_unit.name}: {ended} sessions, {users} users",
+           after={"ended": ended, "users": users, "unit_id": actor.org_unit_id}, ip_address=ip)
+    session.flush()
+    return Reach(ended, users)
 
 
 _BROWSERS = (  # the first match wins: in-app browsers and Edge identify as Chrome/Safari too

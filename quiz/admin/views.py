@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 from sqlalchemy import func, select
@@ -28,7 +28,7 @@ from quiz.admin.forms import (
     UserForm,
 )
 from quiz.audit.queries import search_audit
-from quiz.accounts.user_sessions import active_sessions, describe_device, end_all_sessions
+from quiz.accounts.user_sessions import active_sessions, describe_device, end_all_sessions, end_sessions_in_reach, sessions_in_reach
 from quiz.auth.access import role_required, session_limits
 from quiz.db import get_session, restart_as_writer
 from quiz.i18n import translate
@@ -269,6 +269,29 @@ def user_end_sessions(user_id: int):
         return redirect(url_for("admin.user_edit", user_id=user.id))
     flash(_("已结束 %(u)s 的 %(n)d 个登录；对方需要重新登录", u=user.username, n=ended), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/sessions")
+@role_required("admin")
+def sessions():
+    """The confirmation step of ending everyone's sessions: what will happen, to how many, first."""
+    reach = sessions_in_reach(get_session(), current_user, session_limits(), keep_row_id=current_user.signed_in_session.id)
+    return render_template("admin/end_sessions.html", reach=reach, confirm=ConfirmForm(), unit=current_user.org_unit)
+
+
+@bp.route("/sessions/end", methods=["POST"])
+@role_required("admin")
+def end_all_sessions_in_reach():
+    """End every signed-in session in the admin's unit subtree but this one (after a suspected
+    leak or a SECRET_KEY rotation); audit-logged."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ended = end_sessions_in_reach(restart_as_writer(), current_user, session_limits(),
+                                  keep_row_id=current_user.signed_in_session.id, ip=_ip())
+    flash(ngettext("已结束 %(num)d 个登录，涉及 %(users)d 人；他们需要重新登录。您本人在这台设备上的登录保留。",
+                   "已结束 %(num)d 个登录，涉及 %(users)d 人；他们需要重新登录。您本人在这台设备上的登录保留。",
+                   ended.sessions, users=ended.users), "success")
+    return redirect(url_for("admin.sessions"))
 
 
 # ---- roster import ----------------------------------------------------------------------

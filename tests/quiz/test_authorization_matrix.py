@@ -70,6 +70,9 @@ EXPECTED: dict[str, Rule] = {
     "admin.user_reset_password": Rule(roles("admin"), scoped=True),
     "admin.user_set_active": Rule(roles("admin"), scoped=True),
     "admin.user_end_sessions": Rule(roles("admin"), scoped=True),
+    # end everyone's sessions in the admin's subtree (no object in the URL: the reach is the admin's own)
+    "admin.sessions": Rule(roles("admin")),
+    "admin.end_all_sessions_in_reach": Rule(roles("admin")),
     "admin.roster_upload": Rule(roles("admin")),
     "admin.roster_confirm": Rule(roles("admin")),
     "admin.roster_template": Rule(roles("admin")),
