@@ -3,7 +3,9 @@ pure functions of ``question_bank.item_analysis``.
 
 Which attempts: each cadre's counted one, by the contest's rule (best or last), exactly as the
 leaderboard and results pages count them (``leaderboard.counted_attempts``); mock exams,
-attempts in progress and ungraded ones stay out.
+attempts in progress and ungraded ones stay out. Reads only: after close, the caller first
+finalises the attempts the deadline ended (``attempts.finalise_expired(..., how='close')``, as the
+results page does), so an attempt that ran out unsubmitted counts with its saved answers.
 
 Options: responses are stored with canonical option letters (``attempts.save_response`` maps the
 attempt's shuffled display keys back through ``AttemptQuestion.option_order`` before storing),

@@ -755,12 +755,27 @@ def contest_results(contest_id: int):
 # ---- item analysis -----------------------------------------------------------------------------
 
 
+def _finalised_after_close(contest: Contest):
+    """The request's session, after finalising (graded with what was saved in time) the attempts
+    whose time ran out once the contest has closed, as the results page does: else an attempt that
+    expired unsubmitted would be missing from the statistics until someone opened the results."""
+    s = get_session()
+    moment = now()
+    if contest.phase(moment) in ("closed", "archived") and s.scalar(
+            select(exists().where(Attempt.contest_id == contest.id, Attempt.status == "in_progress"))):
+        s = _write_session()
+        finalise_expired(s, now=moment, grace_seconds=grace_seconds(), contest_id=contest.id, how="close")
+        s.commit()
+    return s
+
+
 @bp.route("/contests/<int:contest_id>/items")
 @role_required("organizer")
 def contest_items(contest_id: int):
-    """试题分析: facility, discrimination, efficiency, option shares per question, α of the paper."""
-    s = get_session()
+    """试题分析: facility, discrimination, efficiency, option shares per question, α of the paper
+    (after close, of the attempts the deadline ended too: ``_finalised_after_close``)."""
     contest = _contest(contest_id)
+    s = _finalised_after_close(contest)
     result = contest_item_analysis(s, contest)
     return render_template("manage/items.html", contest=contest, phase=contest.phase(now()), result=result,
                            analysis=result.analysis, questions=result.questions, min_attempts=MIN_ATTEMPTS,
@@ -774,8 +789,8 @@ ITEM_WIDTHS = [6, 8, 6, 48, 8, 9, 9, 9, 9, 28, 40, 30]
 @role_required("organizer")
 def contest_items_export(contest_id: int):
     """The item-analysis table as xlsx (quiz.reports.exporting: neutralised cells, a sheet of the settings)."""
-    s = get_session()
     contest = _contest(contest_id)
+    s = _finalised_after_close(contest)
     result = contest_item_analysis(s, contest)
     rows = export_item_rows(result, translate)
     for row in rows:

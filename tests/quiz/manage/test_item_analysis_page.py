@@ -142,3 +142,31 @@ def test_the_xlsx_export_holds_the_same_figures_as_the_page(auth, session, world
     cadre = Auth(auth.client.application.test_client())
     cadre.login("js0")
     assert cadre.client.get(f"/manage/contests/{contest.id}/items.xlsx").status_code == 403
+
+
+def test_an_attempt_that_ran_out_unsubmitted_is_finalised_and_counted_after_close(app, auth, session, world):
+    """As on the results page: after close, an attempt whose time ran out is graded with its saved
+    answers before the statistics are computed (page and export alike)."""
+    from datetime import timedelta
+
+    from quiz.contests import attempts as svc
+    from quiz.contests.models import Attempt
+
+    contest = _contest(session, world)
+    answer_matrix(session, contest, world["cadres"][:5], MATRIX[:5])
+    late = world["cadres"][5]
+    attempt, _created = svc.start_attempt(session, late, contest, now=T0)
+    first = world["singles"][0].id
+    layout = {q.question_id: q.option_order for q in attempt.questions}
+    svc.save_response(session, late, attempt, first, svc.to_display("single", "C", layout[first]), now=T0 + timedelta(minutes=1))
+    session.commit()  # saved one (wrong) answer, never submitted
+    app.config["QUIZ_CLOCK"].now = contest.closes_at + timedelta(minutes=10)
+    auth.login("org_zz")
+    html = auth.client.get(f"/manage/contests/{contest.id}/items").get_data(as_text=True)
+    assert re.search(r'data-stat="attempts">\s*6<', html)
+    q1 = _row(html, first)
+    assert _measure(q1, "facility") == "0.67"  # 4 of the first 5 right (MATRIX), the late cadre's C wrong: 4/6
+    assert re.findall(r'data-option="([A-D])".*?option-share">(\d+)%', q1, re.S)[2] == ("C", "33")
+    session.expire_all()
+    finished = session.get(Attempt, attempt.id)
+    assert (finished.status, finished.finalised_by, finished.score) == ("expired", "close", 0.0)
