@@ -18,8 +18,9 @@ _LETTER_SEPARATORS = re.compile(r"[\s,，、;；/|]+")
 BLANK_SEPARATOR = "|"
 ALTERNATIVE_SEPARATOR = "/"
 
-# Blanks in a fill-in stem: （ ）, ( ), ___ (two or more underscores), 【】, with optional spaces inside.
-BLANK_PATTERN = re.compile(r"（\s*）|\(\s*\)|_{2,}|【\s*】|＿{2,}")
+# Blanks in a fill-in stem: （ ）, ( ), ___ (two or more underscores), 【】, with optional spaces inside;
+# a bracket typed half full-width, half not (（ ) ), is a blank too.
+BLANK_PATTERN = re.compile(r"[（(][\s\u3000]*[)）]|_{2,}|【\s*】|＿{2,}")
 
 
 def fold(text: str) -> str:

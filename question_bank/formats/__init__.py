@@ -21,7 +21,7 @@ from question_bank.drafts import ParseResult, Problem, QuestionDraft
 from question_bank.messages import BankError, Message, N_
 
 # Order matters only for ties of equal certainty and equal file-name fit.
-FORMAT_MODULES = ("xlsx", "yfexam", "docx", "moodle_xml", "gift", "aiken", "csv", "txt")
+FORMAT_MODULES = ("xlsx", "yfexam", "docx", "moodle_xml", "gift", "aiken", "json", "csv", "txt")
 
 
 def _module(name: str) -> ModuleType:
@@ -67,12 +67,17 @@ def detect(data: bytes, filename: str = "") -> str:
 
 @with_gc_paused
 def read(data: bytes, filename: str = "", format: str = "auto") -> ParseResult:
-    """Parse an upload into drafts; a file that cannot be opened at all becomes one Problem."""
+    """Parse an upload into drafts; a file that cannot be opened at all becomes one Problem, and
+    so does one without a single question (an import of nothing is a wrong file, not a success)."""
     try:
         name = detect(data, filename) if format == "auto" else format
-        return get(name).read(data)
+        result = get(name).read(data)
     except BankError as exc:
         return ParseResult(format=format, problems=[Problem(None, exc.message)])
+    if not result.drafts and not result.problems:
+        reason = N_("文件中没有找到可以导入的题目（跳过的 %(n)d 项见下方）") if result.skipped else N_("文件中没有找到题目")
+        result.problems.append(Problem(None, Message(reason, {"n": len(result.skipped)})))
+    return result
 
 
 def write(name: str, drafts: Iterable[QuestionDraft]) -> bytes:

@@ -129,6 +129,10 @@ _SPACE_LABELS = {w for w in _LABELS if len(w) >= 2}
 _BRACKET_LETTERS = re.compile(r"[(（]\s*(?P<key>[A-HＡ-Ｈ](?:[\s、,，]*[A-HＡ-Ｈ])*)\s*[)）]")
 _BRACKET_TF = re.compile(r"[(（]\s*(?P<key>√|×|✓|✗|✔|✘|对|错|正确|错误)\s*[)）]")
 EMPTY_BLANK = "（ ）"
+# A stem that asks to pick among options (以下哪项 / 下列说法正确的是 …), and how long a key may be to
+# read as a picked option rather than a written reference answer.
+_ASKS_FOR_OPTION = re.compile(r"(?:以下|下列)[^。？?；;]{0,20}?(?:哪一?[项个些种条]|正确的是|错误的是|不正确的是|不属于|属于|不包括|包括)")
+_SHORT_KEY = 30
 
 _TF_INFER = {"对", "错", "正确", "错误", "√", "×", "✓", "✗", "✔", "✘", "T", "F", "TRUE", "FALSE"}
 
@@ -756,6 +760,12 @@ class _Finisher:
                 return
             elif count_blanks(draft.stem):
                 qtype = "fill_blank"
+            elif (asks := _ASKS_FOR_OPTION.search(draft.stem)) and len(key) <= _SHORT_KEY:
+                # "以下哪项…？" with a short key and no options: the options were lost (a dump kept
+                # only stem and key), and as a 简答 it would ask for a reply no one could write.
+                self.problem(line, N_("题干要求从选项中选择（“%(phrase)s”），但本题没有选项；请补上选项，或改成填空题"),
+                             phrase=asks.group(0))
+                return
             else:
                 qtype = "short_answer"
         draft.type = qtype
@@ -787,6 +797,40 @@ def _tf_or_none(raw: str) -> bool | None:
         return parse_true_false(raw)
     except BankError:
         return None
+
+
+def finish_record(result: ParseResult, line: int, stem: str, options: list[str], answer: str | None, *,
+                  type_word: str | None = None, explanation: str = "", points: str | None = None,
+                  difficulty: str | None = None, knowledge: str = "", source: str = "", subject: str = "") -> None:
+    """Check one question given field by field (a record of a JSON dump, not typed lines) by this
+    layout's rules for keys, types and blanks; append its draft, or its problems on ``line``, to ``result``.
+
+    The stem is taken as it is (a record's stem has no number or option lines to take apart); a
+    key in brackets inside it still counts, as in a typed bank.
+    """
+    block = _Block(line=line, numbered=True, answer=answer, answer_line=line, had_meta=True)
+    for text in stem.split("\n"):
+        if text.strip():
+            block.add_stem(line, text.strip())
+    block.options = [[OPTION_KEYS[i], text.strip(), line, []] for i, text in enumerate(options)]
+    if explanation.strip():
+        block.explanation.append(explanation.strip())
+    if points not in (None, ""):
+        block.points = _to_float(str(points))
+        if block.points is None:
+            result.problems.append(Problem(line, Message(N_("分值“%(raw)s”不是数字"), {"raw": _excerpt(str(points))})))
+            block.flagged = True
+    if difficulty not in (None, ""):
+        block.difficulty, block.difficulty_line = str(difficulty), line
+    block.knowledge = [p.strip() for p in re.split(r"[；;、,，]", knowledge) if p.strip()]
+    block.source, block.subject = source.strip(), subject.strip()
+    if type_word:
+        try:
+            block.type_tag = parse_question_type(type_word)
+        except BankError as exc:
+            result.problems.append(Problem(line, exc.message))
+            block.flagged = True
+    _Finisher(result).finish(block)
 
 
 def parse_lines(lines: list[tuple[int, str]], format_name: str) -> ParseResult:

@@ -22,7 +22,7 @@ from question_bank.db import begin_write
 from question_bank.drafts import QUESTION_TYPES
 from question_bank.messages import BankError
 
-IMPORT_FORMATS = ("auto", "xlsx", "docx", "txt", "gift", "xml", "moodle_xml", "aiken", "csv", "yfexam")
+IMPORT_FORMATS = ("auto", "xlsx", "docx", "txt", "gift", "xml", "moodle_xml", "aiken", "csv", "yfexam", "json")
 EXPORT_CHOICES = ("xlsx", "gift", "xml")
 
 

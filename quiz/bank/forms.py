@@ -41,6 +41,7 @@ IMPORT_FORMAT_CHOICES = [
     SelectChoice("aiken", _l("Aiken（Moodle）")),
     SelectChoice("csv", _l("CSV 题库导入模板（.csv）")),
     SelectChoice("yfexam", _l("云帆考试系统（yf-exam）导出的 Excel")),
+    SelectChoice("json", _l("JSON 题目列表（.json）")),
 ]
 EXPORT_FORMAT_CHOICES = [
     SelectChoice("xlsx", _l("Excel 题库导入模板（.xlsx）")),

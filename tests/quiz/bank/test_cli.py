@@ -136,6 +136,30 @@ def test_a_file_in_no_known_format_is_refused(runner, units, session_factory, tm
     assert "无法识别文件格式" in result.output
 
 
+def test_a_json_dump_is_read_and_its_broken_records_named(runner, units, session_factory, tmp_path):
+    path = tmp_path / "dump.json"
+    path.write_text('[\n {"question": "党的根本组织原则是（ ）。", "answer": "民主集中制"},\n'
+                    ' {"question": "党员有表决权。", "answer": "正确"},\n'
+                    ' {"question": "以下哪项属于党的纪律？", "answer": "组织纪律"}\n]\n', "utf-8")
+    result = runner.invoke(args=["import-bank", str(path), "--bank", "题库"])
+    assert result.exit_code == 1
+    assert "第 4 行：题干要求从选项中选择" in result.output
+    assert _count(session_factory) == 0
+    path.write_text('[{"question": "党的根本组织原则是（ ）。", "answer": "民主集中制"}, {"question": "党员有表决权。", "answer": "正确"}]', "utf-8")
+    result = runner.invoke(args=["import-bank", str(path), "--bank", "题库", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "共 2 题（单选 0，多选 0，判断 1，填空 1，简答 0）" in result.output
+
+
+def test_a_file_without_a_single_question_is_refused_not_imported_empty(runner, units, session_factory, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("会议通知\n请各单位于周五前报送材料。\n", "utf-8")
+    result = runner.invoke(args=["import-bank", str(path), "--bank", "题库"])
+    assert result.exit_code == 1
+    assert "文件中没有找到可以导入的题目" in result.output
+    assert (_count(session_factory), _count(session_factory, Bank)) == (0, 0)
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "gift", "xml"])
 def test_export_then_import_gives_the_same_count(runner, units, session_factory, tmp_path, fmt):
     from question_bank.importing import resolve_format
