@@ -76,8 +76,21 @@ def read_contest(contest_id: int):
 @bp.post("/contests/<int:contest_id>/attempts")
 @login_required_json
 def start(contest_id: int):
+    """Start (or resume) the cadre's attempt: two transactions on purpose, not ``@writes``.
+
+    ``@writes`` begins the writer at the sign-in check, which fits a save (its few reads are the
+    decision itself). A start first reads the sign-in, the contest, the cadre's roles and unit to
+    decide visibility, eligibility and phase; under ``@writes`` SQLite's single write lock would be
+    held through those reads too, and in the start storm (hundreds of cadres pressing 开始 in the
+    same minute) every start would queue behind the others' reads. So those reads run in a read
+    transaction (WAL readers do not block), and refusals (not found, not eligible, not open yet or
+    any more) end there without ever taking the lock. Then ``start_write`` takes the write lock
+    once (BEGIN IMMEDIATE; on PostgreSQL the cadre's row FOR UPDATE) for the decision that must be
+    atomic (the cadre's attempts, eligibility and phase re-checked) and the inserts, and commits
+    before answering. docs/api.md "Cost of a start"."""
     moment = now()
     contest = _visible_contest(contest_id)
+    svc.refuse_unless_running(contest, moment)  # before the lock: an early press costs no write transaction
     session = start_write()
     try:
         attempt, created = svc.start_attempt(session, user(), contest, now=moment, grace_seconds=grace_seconds())

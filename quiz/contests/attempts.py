@@ -99,11 +99,7 @@ def start_attempt(session: Session, user: User, contest: Contest, *, now: dateti
     _begin_write(session)
     if not is_eligible(contest, user):
         raise ContestError("not_eligible", N_("您不在本次竞赛的参赛范围内"))
-    phase = contest.phase(now)
-    if phase == "upcoming":
-        raise ContestError("not_open", N_("竞赛尚未开始，请在开始时间后再进入"))
-    if phase != "running":
-        raise ContestError("not_open", N_("竞赛已结束，不能再开始答题"))
+    refuse_unless_running(contest, now)
     if _is_postgresql(session):  # two starts of one cadre queue here; SQLite's BEGIN IMMEDIATE already did
         session.execute(select(User.id).where(User.id == user.id).with_for_update())
     mine = list(session.scalars(
@@ -129,6 +125,17 @@ def start_attempt(session: Session, user: User, contest: Contest, *, now: dateti
     rows = layout(attempt.id, variant.items, seed, contest.paper)
     session.execute(insert(AttemptQuestion), rows)
     return attempt, True
+
+
+def refuse_unless_running(contest: Contest, now: datetime) -> None:
+    """``ContestError('not_open')`` unless the contest is running at ``now``. The API asks this
+    before taking the write lock too (a press of 开始 a minute early costs no lock); ``start_attempt``
+    asks again under the lock."""
+    phase = contest.phase(now)
+    if phase == "upcoming":
+        raise ContestError("not_open", N_("竞赛尚未开始，请在开始时间后再进入"))
+    if phase != "running":
+        raise ContestError("not_open", N_("竞赛已结束，不能再开始答题"))
 
 
 def layout(attempt_id: int, items: list[list[Any]], seed: int, paper: Paper) -> list[dict[str, Any]]:

@@ -413,6 +413,63 @@ def test_the_start_endpoint_costs_a_fixed_handful_of_queries(make_api, api_app, 
     assert counts["large-31st"] <= 11, (counts, seen_statements)  # 10 on SQLite, 11 on PostgreSQL: docs/api.md "Cost of a start"
 
 
+def _transactions(engine, fn) -> tuple[object, list[list[str]]]:
+    """``fn``'s response and the statements it sent, grouped by transaction (split at each commit
+    or rollback)."""
+    groups: list[list[str]] = [[]]
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        groups[-1].append(" ".join(statement.split()))
+
+    def end(conn):
+        groups.append([])
+
+    listeners = (("before_cursor_execute", before), ("commit", end), ("rollback", end))
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        response = fn()
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+    return response, [g for g in groups if g]
+
+
+def _locks(statements: list[str]) -> list[str]:
+    """The statements that take the start's write lock: BEGIN IMMEDIATE (SQLite), FOR UPDATE (PostgreSQL)."""
+    return [s for s in statements if s.upper().startswith("BEGIN IMMEDIATE") or s.upper().endswith("FOR UPDATE")]
+
+
+def test_a_start_takes_the_write_lock_once_after_the_eligibility_reads_and_an_early_press_never(
+        make_api, api_app, world, contest, clock):
+    """The start storm on SQLite's single writer: the sign-in check and the contest, role and unit
+    reads run in a read transaction; the lock is taken once, for the decision and the inserts only.
+    A press before the opening is refused without any lock (docstring of ``api.start``)."""
+    db = api_app.extensions["db_engine"]
+    early = make_api()
+    early.login("zz1")
+    clock.now = contest.opens_at - timedelta(minutes=1)
+    refused, transactions = _transactions(db, lambda: _start(early, contest.id))
+    assert refused.status_code == 409 and _error(refused)["code"] == "not_open"
+    assert not _locks([s for t in transactions for s in t]), transactions
+    assert not any(s.startswith(("INSERT", "UPDATE")) for t in transactions for s in t)
+
+    clock.now = T0
+    api = make_api()
+    api.login("zz0")
+    response, transactions = _transactions(db, lambda: _start(api, contest.id))
+    assert response.status_code == 201
+    locked = [t for t in transactions if _locks(t)]
+    assert len(locked) == 1 and len(_locks(locked[0])) == 1, transactions
+    writer = locked[0]
+    assert any(s.startswith("INSERT INTO attempts ") for s in writer)
+    assert not any(s.startswith(("INSERT", "UPDATE", "DELETE")) for t in transactions if t is not writer for s in t)
+    before = transactions[:transactions.index(writer)]
+    reads = [s for t in before for s in t]
+    assert any(" FROM contests " in s for s in reads) and any(" FROM user_roles " in s for s in reads), transactions
+    assert not any(" FROM contests " in s or " FROM user_roles " in s for s in writer), writer
+
+
 seen_statements: list = []
 
 
