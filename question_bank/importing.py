@@ -15,15 +15,15 @@ new version of the question it duplicates.
 Speed: a file of 10,000 questions must import in at most twice the time openpyxl takes to read
 it (``make bench``). So the commit reads the bank's stem hashes, subjects and knowledge points
 once each, allocates all ids up front (no RETURNING) and writes with a handful of statements,
-never an ORM object per row: on PostgreSQL each new question goes in one statement with its
-versions, already naming its current version (``insert_questions_and_versions``), and the
-knowledge-point links are one COPY; on SQLite a few executemany. Parsing, planning and committing
+never an ORM object per row: on PostgreSQL the new questions, already naming their current
+versions, and the versions stream in with COPY (``insert_questions_and_versions``), as do the
+knowledge-point links; on SQLite a few executemany. Parsing, planning and committing
 run with the cyclic garbage collector paused (``bulk.gc_paused``).
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
+
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
