@@ -67,6 +67,8 @@ def load_config(instance_path: Path) -> dict:
         "LANGUAGES": ["zh_CN", "en"],
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # An initial password (admin, reset, roster import) signs in for this many days (ASVS 6.4.1).
+        "INITIAL_PASSWORD_DAYS": int(os.environ.get("QUIZ_INITIAL_PASSWORD_DAYS", "14")),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("QUIZ_LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("QUIZ_LOGIN_LIMIT_PER_ADDRESS", "60 per 15 minutes"),
         "DEMO_PASSWORD": "zugong2026",

@@ -57,6 +57,9 @@ class User(Base):
     phone: Mapped[str] = mapped_column(String(32), default="")  # 手机 (personal data: masked in lists)
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An initial password (an admin's, a reset's, a roster import's) signs in only until then
+    # (ASVS 6.4.1); None for a password the person chose, and for one with no limit.
+    initial_password_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

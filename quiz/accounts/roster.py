@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from question_bank.messages import BankError, Message, N_
 from quiz.accounts.models import OrgUnit, User
 from quiz.accounts.passwords import check_policy, hash_password
 from quiz.accounts.scope import can_reach_unit, units_in_reach
-from quiz.accounts.services import check_phone, check_username
+from quiz.accounts.services import INITIAL_PASSWORD_VALID, check_phone, check_username, initial_password_expiry
 from quiz.accounts.units import UnitIndex
 from quiz.audit.services import record
 
@@ -186,12 +187,15 @@ class RosterResult:
     updated: int
 
 
-def apply(session: Session, actor: User, result: RosterPreview, initial_password: str, *, ip: str = "") -> RosterResult:
-    """Write every row, or nothing: refuses while any problem remains."""
+def apply(session: Session, actor: User, result: RosterPreview, initial_password: str, *,
+          initial_password_valid: timedelta | None = INITIAL_PASSWORD_VALID, ip: str = "") -> RosterResult:
+    """Write every row, or nothing: refuses while any problem remains. New accounts' initial
+    password signs in for ``initial_password_valid`` only."""
     if not result.ok:
         raise BankError(N_("名单中有 %(n)d 行存在问题，未导入任何人员"), n=len(result.problem_rows) or 1)
     check_policy(initial_password)
     password_hash = hash_password(initial_password)  # hash once: scrypt per row would take minutes for a province
+    expires = initial_password_expiry(initial_password_valid)
     created = updated = 0
     for row in result.rows:
         if row.existing is not None:
@@ -202,7 +206,8 @@ def apply(session: Session, actor: User, result: RosterPreview, initial_password
             user.set_roles(row.roles | ({"admin"} if user.id == actor.id else set()))
             updated += 1
         else:
-            user = User(username=row.username, name=row.name, org_unit=row.unit, position=row.position, phone=row.phone, password_hash=password_hash, must_change_password=True)
+            user = User(username=row.username, name=row.name, org_unit=row.unit, position=row.position, phone=row.phone, password_hash=password_hash,
+                        must_change_password=True, initial_password_expires_at=expires)
             user.set_roles(row.roles)
             session.add(user)
             created += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -15,6 +16,14 @@ from quiz.accounts.passwords import check_policy, hash_password, verify_password
 from quiz.accounts.scope import can_reach_unit, can_reach_user, scoped, subtree_ids
 from quiz.accounts.user_sessions import revoke_all
 from quiz.audit.services import record
+
+INITIAL_PASSWORD_VALID = timedelta(days=14)  # QUIZ_INITIAL_PASSWORD_DAYS; the web layer passes the configured value
+
+
+def initial_password_expiry(valid: timedelta | None, now: datetime | None = None) -> datetime | None:
+    """When an initial password set now stops signing in (ASVS 6.4.1); None: never."""
+    return None if valid is None else (now or utcnow()) + valid
+
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 PHONE_RE = re.compile(r"^1\d{10}$")
@@ -55,6 +64,7 @@ def create_user(
     position: str = "",
     phone: str = "",
     must_change_password: bool = True,
+    initial_password_valid: timedelta | None = INITIAL_PASSWORD_VALID,
     ip: str = "",
 ) -> User:
     username = check_username(username)
@@ -79,6 +89,7 @@ def create_user(
         phone=check_phone(phone),
         password_hash=hash_password(password),
         must_change_password=must_change_password,
+        initial_password_expires_at=initial_password_expiry(initial_password_valid) if must_change_password else None,
     )
     user.set_roles(set(roles) or {"cadre"})
     session.add(user)
@@ -90,11 +101,13 @@ def create_user(
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
-    error: str | None = None  # "invalid" or "inactive"
+    error: str | None = None  # "invalid", "inactive" or "expired" (an initial password past its date)
 
 
-def authenticate(session: Session, username: str, password: str) -> LoginResult:
-    """Check credentials; reads only. The same 'invalid' answer for an unknown account and a wrong password."""
+def authenticate(session: Session, username: str, password: str, *, now: datetime | None = None) -> LoginResult:
+    """Check credentials; reads only. The same 'invalid' answer for an unknown account and a wrong
+    password; whether the account is inactive or its initial password expired is said only to
+    someone who knows the password."""
     user = find_by_username(session, username or "")
     if user is None:
         verify_password(_DUMMY_HASH, password or "")  # spend the same time as a real check
@@ -103,7 +116,15 @@ def authenticate(session: Session, username: str, password: str) -> LoginResult:
         return LoginResult(None, "invalid")
     if not user.active or not user.org_unit.active:
         return LoginResult(None, "inactive")
+    if initial_password_expired(user, now):
+        return LoginResult(None, "expired")
     return LoginResult(user)
+
+
+def initial_password_expired(user: User, now: datetime | None = None) -> bool:
+    """An initial password not changed in time no longer signs in (ASVS 6.4.1): an admin must set a new one."""
+    return (user.must_change_password and user.initial_password_expires_at is not None
+            and (now or utcnow()) >= user.initial_password_expires_at)
 
 
 def record_login(session: Session, user: User) -> None:
@@ -125,18 +146,22 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     check_policy(new, username=user.username)
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    user.initial_password_expires_at = None
     revoke_all(session, user)  # every device, this one included: the view signs this one in afresh
     record(session, user, "user.change_password", target=user, org_unit_id=user.org_unit_id)
     session.flush()
 
 
-def reset_password(session: Session, actor: User, user: User, new_password: str, *, ip: str = "") -> None:
-    """An admin sets an initial password; the person must change it at next login."""
+def reset_password(session: Session, actor: User, user: User, new_password: str, *,
+                   initial_password_valid: timedelta | None = INITIAL_PASSWORD_VALID, ip: str = "") -> None:
+    """An admin sets an initial password; the person must change it at next login, within
+    ``initial_password_valid``."""
     if not can_reach_user(actor, user):
         raise BankError(N_("无权管理该账号"))
     check_policy(new_password, username=user.username)
     user.password_hash = hash_password(new_password)
     user.must_change_password = True
+    user.initial_password_expires_at = initial_password_expiry(initial_password_valid)
     revoke_all(session, user)
     record(session, actor, "user.reset_password", target=user, org_unit_id=user.org_unit_id, summary=user.username, ip_address=ip)
     session.flush()

@@ -1,7 +1,9 @@
 """System administration: the unit tree, accounts, roster import, the audit log."""
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from datetime import timedelta
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -14,7 +16,7 @@ from quiz.accounts import roster
 from quiz.accounts.models import ROLES, OrgUnit, User
 from quiz.accounts.scope import can_reach_unit, can_reach_user, scoped, units_in_reach
 from quiz.accounts.passwords import generate_password
-from quiz.accounts.services import create_user, reset_password, search_users, set_user_active, update_user
+from quiz.accounts.services import create_user, initial_password_expired, reset_password, search_users, set_user_active, update_user
 from quiz.accounts.units import add_unit, move_unit, rename_unit, set_unit_active, unit_path_names
 from quiz.admin import bp
 from quiz.admin.forms import (
@@ -39,6 +41,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _ip() -> str:
     return request.remote_addr or ""
+
+
+def _initial_password_valid() -> timedelta:
+    """How long an initial password signs in (QUIZ_INITIAL_PASSWORD_DAYS, ASVS 6.4.1)."""
+    return timedelta(days=current_app.config["INITIAL_PASSWORD_DAYS"])
 
 
 def _unit_choices(units: list[OrgUnit]) -> list[SelectChoice]:
@@ -170,14 +177,15 @@ def user_new():
             password = _initial_password(form)
             user = create_user(
                 s, current_user, username=form.username.data, name=form.name.data, org_unit=_load_unit(form.org_unit_id.data),
-                password=password, roles=set(form.roles.data), position=form.position.data, phone=form.phone.data, ip=_ip(),
+                password=password, roles=set(form.roles.data), position=form.position.data, phone=form.phone.data,
+                initial_password_valid=_initial_password_valid(), ip=_ip(),
             )
         except BankError as exc:
             flash(translate(exc.message), "error")
             return render_template("admin/user_form.html", form=form, user=None), 422
         if form.generate.data:
             return _show_issued_password(user, password, _("已创建账号 %(u)s", u=user.username))
-        flash(_("已创建账号 %(u)s；首次登录时需修改初始密码", u=user.username), "success")
+        flash(_("已创建账号 %(u)s；初始密码 %(d)d 天内有效，首次登录时需修改", u=user.username, d=current_app.config["INITIAL_PASSWORD_DAYS"]), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -196,11 +204,13 @@ def user_edit(user_id: int):
         except BankError as exc:
             flash(translate(exc.message), "error")
             return render_template("admin/user_form.html", form=form, user=user, reset=ResetPasswordForm(), confirm=ConfirmForm(),
-                                   sessions=active_sessions(s, user, session_limits()), describe_device=describe_device), 422
+                                   sessions=active_sessions(s, user, session_limits()), describe_device=describe_device,
+                           initial_expired=initial_password_expired(user)), 422
         flash(_("已保存"), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=user, reset=ResetPasswordForm(), confirm=ConfirmForm(),
-                           sessions=active_sessions(s, user, session_limits()), describe_device=describe_device)
+                           sessions=active_sessions(s, user, session_limits()), describe_device=describe_device,
+                           initial_expired=initial_password_expired(user))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -212,13 +222,13 @@ def user_reset_password(user_id: int):
         abort(400)
     try:
         password = _initial_password(form)
-        reset_password(get_session(), current_user, user, password, ip=_ip())
+        reset_password(get_session(), current_user, user, password, initial_password_valid=_initial_password_valid(), ip=_ip())
     except BankError as exc:
         flash(translate(exc.message), "error")
         return redirect(url_for("admin.user_edit", user_id=user.id))
     if form.generate.data:
         return _show_issued_password(user, password, _("已重置 %(u)s 的密码；其已登录的设备均已退出", u=user.username))
-    flash(_("已重置密码；%(u)s 下次登录时需修改密码", u=user.username), "success")
+    flash(_("已重置密码；%(u)s 需在 %(d)d 天内登录并修改密码", u=user.username, d=current_app.config["INITIAL_PASSWORD_DAYS"]), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
@@ -234,7 +244,8 @@ def _initial_password(form) -> str:
 def _show_issued_password(user: User, password: str, title: str):
     """The generated password, shown on this one answer and never stored in clear or kept in the
     session (a flash message would sit in the signed, but readable, cookie); not cached."""
-    response = make_response(render_template("admin/password_issued.html", user=user, password=password, title=title))
+    response = make_response(render_template("admin/password_issued.html", user=user, password=password, title=title,
+                                             days=current_app.config["INITIAL_PASSWORD_DAYS"]))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -321,7 +332,7 @@ def roster_confirm():
     try:
         upload = uploads.fetch(s, current_user.id, "roster", form.token.data)
         result = roster.preview(s, current_user, upload.data, upload.filename)
-        outcome = roster.apply(s, current_user, result, form.initial_password.data, ip=_ip())
+        outcome = roster.apply(s, current_user, result, form.initial_password.data, initial_password_valid=_initial_password_valid(), ip=_ip())
     except BankError as exc:
         flash(translate(exc.message), "error")
         return redirect(url_for("admin.roster_upload"))

@@ -76,6 +76,8 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(result.user)))
         if result.error == "inactive":
             flash(_("该账号已停用，请联系本单位管理员"), "error")
+        elif result.error == "expired":
+            flash(_("您的初始密码已过期，不能再用于登录。请联系本单位管理员，为您重新设置初始密码。"), "error")
         else:
             flash(_("账号或密码不正确"), "error")
         return render_template("auth/login.html", form=form), 401
