@@ -88,6 +88,11 @@ def _register_template_helpers(app: Flask) -> None:
         return {"current_locale": str(get_locale()), "demo_database": is_demo_database()}
 
 
+def _size_label(size: int) -> str:
+    """A byte limit as people say it: 20 MB, 64 KB."""
+    return f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+
+
 def _register_error_pages(app: Flask) -> None:
     from flask_babel import gettext as _
 
@@ -117,6 +122,10 @@ def _register_error_pages(app: Flask) -> None:
         text = messages.get(code, messages[500])()
         if code == 429 and request.endpoint == "auth.login":
             text = _("登录尝试次数过多，请 15 分钟后再试；如忘记密码，请联系本单位管理员重置")
+        if code == 413 and (request.path.startswith("/api/") or request.is_json):
+            # a JSON body (an answer, a sign-in), not an upload: the API's error shape, saying so
+            return {"error": {"code": "too_large", "message": _("请求内容过大（上限 %(size)s），请缩短后重试",
+                                                                size=_size_label(app.config["MAX_CONTENT_LENGTH"]))}}, code
         if request.path.startswith("/api/"):
             return {"error": {"code": str(code), "message": text}}, code
         return render_template("error.html", code=code, message=text), code

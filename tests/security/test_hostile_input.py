@@ -1,7 +1,7 @@
 """Hostile input over HTTP: ids and page numbers no row can have, oversized uploads.
 
 Invariant (DESIGN.md): bad input gets a clear error, never a server error; an oversized upload
-gets the 413 page in Chinese (a JSON error on /api/).
+gets the 413 page in Chinese (on /api/ or with a JSON body, a JSON error saying the request is too large).
 """
 from __future__ import annotations
 
@@ -75,7 +75,19 @@ def test_an_oversized_body_on_the_api_is_a_413_json_error(app, client, people):
     response = client.put("/api/v1/attempts/1/responses/1", json={"answer": "x" * (200 * 1024)}, headers={"X-CSRFToken": token})
     assert response.status_code == 413
     body = response.get_json()
-    assert body["error"]["code"] == "413" and "过大" in body["error"]["message"]
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
+    assert body["error"]["code"] == "too_large"
+    assert body["error"]["message"] == "请求内容过大（上限 64 KB），请缩短后重试"  # not the upload wording: nothing was uploaded
+
+
+def test_an_oversized_json_body_outside_the_api_is_a_json_error_too(app, client):
+    """A JSON request is answered in JSON whatever its path; a form upload keeps its page (above)."""
+    import json
+
+    app.config["MAX_CONTENT_LENGTH"] = 3 * 1024 * 1024
+    response = client.post("/login", data=json.dumps({"x": "y" * (4 * 1024 * 1024)}), content_type="application/json")
+    assert response.status_code == 413 and response.is_json
+    assert response.get_json() == {"error": {"code": "too_large", "message": "请求内容过大（上限 3 MB），请缩短后重试"}}
 
 
 def test_a_database_error_gets_the_chinese_500_page(app):

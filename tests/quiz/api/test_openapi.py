@@ -79,7 +79,8 @@ def test_every_write_answers_an_oversized_body_413_as_documented(api, api_app, s
     for path, method in writes:
         response = getattr(api, method)(path.format(**ids), body) if method != "delete" else \
             api.client.delete(path, json=body, headers={"X-CSRFToken": api.token})
-        assert response.status_code == 413 and response.get_json()["error"]["code"] == "413", (path, method)
+        assert response.status_code == 413 and response.get_json()["error"]["code"] == "too_large", (path, method)
+        assert "请求内容过大" in response.get_json()["error"]["message"], (path, method)
         assert "413" in _documented_statuses(api, path, method), (path, method)
 
 
