@@ -82,8 +82,12 @@ def _is_postgresql(session: Session) -> bool:
 # --- start ------------------------------------------------------------------------------------
 
 def start_attempt(session: Session, user: User, contest: Contest, *, now: datetime | None = None,
-                  grace_seconds: float = DEFAULT_GRACE_SECONDS) -> tuple[Attempt, bool]:
+                  grace_seconds: float = DEFAULT_GRACE_SECONDS, rng: Random | None = None) -> tuple[Attempt, bool]:
     """(attempt, created): the cadre's attempt in progress, or a new one.
+
+    The attempt's seed (its variant and shuffles) is unpredictable (``secrets``), so nobody can
+    know a paper in advance; ``rng``, a seeded ``random.Random``, draws it instead, for demo data
+    that must come out the same on every run (``quiz seed-demo``).
 
     Refuses (``ContestError``) a contest that is not running (``not_open``), a cadre who is not
     eligible (``not_eligible``; a contest the cadre cannot see at all is ``not_found``), and a
@@ -113,7 +117,7 @@ def start_attempt(session: Session, user: User, contest: Contest, *, now: dateti
         raise ContestError("attempts_used_up", N_("本次竞赛允许作答 %(n)d 次，您的次数已用完"), n=contest.attempts_allowed)
     if contest.variant_count < 1:
         raise ContestError("not_open", N_("竞赛试卷尚未生成，请联系组织者"))
-    seed = secrets.randbits(62)
+    seed = rng.getrandbits(62) if rng is not None else secrets.randbits(62)
     variant = session.get(PaperVariant, (contest.id, seed % contest.variant_count))
     attempt = Attempt(
         kind="contest", contest_id=contest.id, user_id=user.id, number=len(mine) + 1, status="in_progress",

@@ -14,7 +14,8 @@ Three contests of the demo organizer (河南省委组织部):
 
 Everything goes through the services with explicit ``now`` values in the past (publish, start,
 save, submit, finalise), so the rows are exactly what real use would leave. Seeded randomness
-keeps the figures the same on every run.
+keeps the figures the same on every run: the papers drawn at publish (``seed=SEED``), each
+attempt's variant and shuffles (``start_attempt(rng=...)``, the ``rng`` of ``_take``), the answers.
 """
 from __future__ import annotations
 
@@ -162,7 +163,7 @@ def _take(session, contest: Contest, cadres: list[User], start: datetime, rng: r
     right, as their skill says, a few skipped) and submits; the last ``unfinished`` stop halfway."""
     for index, cadre in enumerate(cadres):
         began = start + timedelta(minutes=(index * 11) % 240, seconds=rng.randrange(60))
-        attempt, _created = start_attempt(session, cadre, contest, now=began)
+        attempt, _created = start_attempt(session, cadre, contest, now=began, rng=rng)  # the seeded draw
         rows = session.execute(
             select(AttemptQuestion.question_id, AttemptQuestion.option_order, QuestionVersion.type, QuestionVersion.answer,
                    QuestionVersion.options)
