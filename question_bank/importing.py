@@ -71,7 +71,7 @@ class PlannedQuestion:
     existing_question_id: int | None = None  # same stem already in the bank
     same_as: PlannedQuestion | None = None  # first earlier draft of the file with the same stem
     repeated_at: list[int] = field(default_factory=list)  # positions of later drafts with this stem
-    source_article_id: int | None = None  # the material article its 出处 resolves to (materials.services.resolve_sources)
+    source_article_id: int | None = None  # the material article its 出处 resolves to (materials.sources.resolve_sources)
 
     @property
     def line(self) -> int | None:
@@ -182,7 +182,7 @@ def plan_import(session: Session, bank: Bank, parse_result: ParseResult) -> Impo
             item.same_as = first
             first.repeated_at.append(position)
         items.append(item)
-    from question_bank.materials.services import resolve_sources
+    from question_bank.materials.sources import resolve_sources
 
     unresolved = resolve_sources(session, bank, items)
     return ImportPlan(bank.id, parse_result.format, items, list(parse_result.problems), list(parse_result.skipped), unresolved)

@@ -547,7 +547,7 @@ def _source_article(session: Session, bank: Bank, source: str) -> int | None:
     """The material article a 出处 resolves to (question_bank.materials), or None."""
     if not (source or "").strip():
         return None
-    from question_bank.materials.services import source_article_for
+    from question_bank.materials.sources import source_article_for
 
     return source_article_for(session, bank, source)
 
@@ -650,7 +650,7 @@ def edit_question(
         _log(audit, "question.edit", target=question, org_unit_id=question.bank.org_unit_id,
              summary=cleaned.stem[:80], before={"version": before}, after={"version": version.number, "how": outcome})
         if question.needs_review:  # the edit is the review asked for by a revised source article
-            from question_bank.materials.services import resolve_after_edit
+            from question_bank.materials.following import resolve_after_edit
 
             resolve_after_edit(session, actor, question, audit=audit)
     return version

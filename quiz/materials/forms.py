@@ -1,4 +1,4 @@
-"""WTForms for the material pages. Forms check shape; ``question_bank.materials.services`` decides."""
+"""WTForms for the material pages. Forms check shape; ``question_bank.materials`` decides."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

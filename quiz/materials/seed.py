@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from question_bank.drafts import QuestionDraft
 from question_bank.materials.models import MaterialArticle
-from question_bank.materials.services import LoadOutcome, add_edition, create_material, generate_drafts
+from question_bank.materials.draft_queue import generate_drafts
+from question_bank.materials.services import LoadOutcome, add_edition, create_material
 from question_bank.models import Bank, Subject
 from question_bank.services import create_question
 

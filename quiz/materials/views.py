@@ -26,28 +26,29 @@ from wtforms.fields.choices import SelectChoice
 from question_bank import answers
 from question_bank.materials.diff import ArticleChange
 from question_bank.materials.models import ArticleDraft, EditionChange, Material, MaterialArticle, MaterialEdition, ReviewFlag
-from question_bank.materials.services import (
+from question_bank.materials.draft_queue import (
     accept_draft,
+    can_review_draft,
+    draft_counts,
+    generate_drafts,
+    pending_drafts,
+    reject_draft,
+)
+from question_bank.materials.following import (
+    count_citing,
+    flagged_questions,
+    keep_flagged,
+    retire_flagged,
+    visible_bank_ids,
+)
+from question_bank.materials.reading import edition_articles, edition_search, highlight, search_articles
+from question_bank.materials.services import (
     add_edition,
     can_manage_material,
-    can_review_draft,
     can_use_material,
-    count_citing,
     create_material,
-    draft_counts,
-    edition_articles,
-    edition_search,
-    flagged_questions,
-    generate_drafts,
-    highlight,
-    keep_flagged,
     materials_visible_to,
-    pending_drafts,
     read_material_file,
-    reject_draft,
-    retire_flagged,
-    search_articles,
-    visible_bank_ids,
 )
 from question_bank.messages import BankError
 from question_bank.models import Question, Subject

@@ -357,10 +357,10 @@ class ChapterArticles(list):
 
 def _materials():
     try:
-        from question_bank.materials import models, services as material_services
+        from question_bank.materials import models, reading, services as material_services
     except ImportError:  # pragma: no cover - the materials feature is not installed
         return None
-    return models, material_services
+    return models, material_services, reading
 
 
 def chapter_article_ids(session: Session, actor, material_id: int, chapter: str) -> ChapterArticles | None:
@@ -370,7 +370,7 @@ def chapter_article_ids(session: Session, actor, material_id: int, chapter: str)
     found = _materials()
     if found is None or not materials_available():
         return None
-    models, material_services = found
+    models, material_services, _ = found
     material = session.get(models.Material, material_id)
     if material is None or not material_services.can_use_material(session, actor, material):
         return None
@@ -400,7 +400,7 @@ def focus_chapters(session: Session, actor, now: datetime) -> list[ChapterRow]:
     found = _materials()
     if found is None or not materials_available():
         return []
-    models, material_services = found
+    models, material_services, _ = found
     materials = {m.id: m for m in material_services.materials_visible_to(session, actor)}
     if not materials:
         return []
@@ -429,7 +429,7 @@ def cited_articles(session: Session, version_ids: Iterable[int]) -> dict[int, An
     found = _materials()
     if found is None or not materials_available():
         return {}
-    return found[1].cited_articles(session, version_ids)
+    return found[2].cited_articles(session, version_ids)
 
 
 # --- showing and answering --------------------------------------------------------------------
@@ -573,7 +573,7 @@ class ItemView:
     answer: PracticeAnswer | None
     grade: Grade | None
     visible: bool  # still open to practice: its text may be shown
-    article: Any = None  # question_bank.materials.services.ArticleHit, when the 出处 resolves
+    article: Any = None  # question_bank.materials.reading.ArticleHit, when the 出处 resolves
     favourite: bool = False
 
 

@@ -320,7 +320,8 @@ def _material_objects(world: World, side: str) -> dict:
         from sqlalchemy import select
 
         from question_bank.materials.models import EditionChange, MaterialArticle
-        from question_bank.materials.services import add_edition, generate_drafts
+        from question_bank.materials.draft_queue import generate_drafts
+        from question_bank.materials.services import add_edition
         from tests.factories import SAMPLE_REGULATION, make_material
 
         outcome = make_material(world.session, objects["unit"], title=f"{side}条例")

@@ -13,28 +13,23 @@ from question_bank.importing import commit_import, plan_import
 from question_bank.materials.diff import diff_editions
 from question_bank.materials.models import EditionChange, Material, MaterialArticle, MaterialEdition, ReviewFlag
 from question_bank.materials.parse import parse_material
-from question_bank.materials.services import (
-    CitationResolver,
+from question_bank.materials.draft_queue import (
     accept_draft,
+    draft_counts,
+    generate_drafts,
+    pending_drafts,
+    reject_draft,
+)
+from question_bank.materials.following import flagged_questions, keep_flagged, relabel_citation, retire_flagged
+from question_bank.materials.reading import cited_articles, edition_search, highlight, search_articles
+from question_bank.materials.services import (
     add_edition,
     can_manage_material,
     can_use_material,
-    cited_articles,
-    draft_counts,
-    edition_search,
-    flagged_questions,
-    generate_drafts,
-    highlight,
-    keep_flagged,
     materials_visible_to,
-    pending_drafts,
     read_material_file,
-    reject_draft,
-    relabel_citation,
-    retire_flagged,
-    search_articles,
-    source_article_for,
 )
+from question_bank.materials.sources import CitationResolver, source_article_for
 from question_bank.messages import BankError
 from question_bank.models import Question, QuestionVersion, mark_used
 from question_bank.services import InvalidQuestion, edit_question, version_to_draft

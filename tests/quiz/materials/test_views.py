@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from question_bank.materials.models import ArticleDraft, Material, MaterialArticle, ReviewFlag
-from question_bank.materials.services import add_edition, generate_drafts
+from question_bank.materials.draft_queue import generate_drafts
+from question_bank.materials.services import add_edition
 from question_bank.models import Question
 from quiz.accounts.models import OrgUnit
 from tests.factories import (
