@@ -1,8 +1,10 @@
 """Roster import (花名册): xlsx or csv with 账号, 姓名, 单位, 职务, 手机, 角色.
 
 A preview lists every row's problems by row number; importing is all or nothing: while any row
-has a problem nothing is written. Existing accounts in the importer's reach are updated; new
-ones get the initial password the importer chose and must change it at first login.
+has a problem nothing is written. Existing accounts in the importer's reach are updated. New ones
+each get a generated initial password, which the importer receives once as an xlsx list
+(``issued_passwords_xlsx``) and nobody can see again, or, if the importer chooses, one typed
+password for all; either way it must be changed at first sign-in, within the configured days.
 """
 from __future__ import annotations
 
@@ -10,17 +12,18 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.formats.safety import check_zip, is_zip
+from question_bank.formats.template_rows import neutralize
 from question_bank.formats.textcodec import decode_text
 from question_bank.messages import BankError, Message, N_
 from quiz.accounts.models import OrgUnit, User
-from quiz.accounts.passwords import check_policy, hash_password
+from quiz.accounts.passwords import check_policy, generate_password, hash_generated_password, hash_password
 from quiz.accounts.scope import can_reach_unit, units_in_reach
 from quiz.accounts.services import INITIAL_PASSWORD_VALID, check_phone, check_username, initial_password_expiry
 from quiz.accounts.units import UnitIndex
@@ -182,20 +185,34 @@ def _check_row(row: RosterRow, get, units: UnitIndex, existing: dict[str, User],
 
 
 @dataclass(frozen=True)
+class IssuedPassword:
+    username: str
+    name: str
+    unit: str
+    password: str
+
+
+@dataclass(frozen=True)
 class RosterResult:
     created: int
     updated: int
+    # generated initial passwords, for the one answer that hands them over; never stored
+    issued: list[IssuedPassword] = field(default_factory=list)
+    expires_at: datetime | None = None
 
 
-def apply(session: Session, actor: User, result: RosterPreview, initial_password: str, *,
+def apply(session: Session, actor: User, result: RosterPreview, initial_password: str | None = None, *,
           initial_password_valid: timedelta | None = INITIAL_PASSWORD_VALID, ip: str = "") -> RosterResult:
-    """Write every row, or nothing: refuses while any problem remains. New accounts' initial
-    password signs in for ``initial_password_valid`` only."""
+    """Write every row, or nothing: refuses while any problem remains. Each new account gets a
+    generated initial password (in ``issued``), or ``initial_password`` when one is given; it signs
+    in for ``initial_password_valid`` only."""
     if not result.ok:
         raise BankError(N_("名单中有 %(n)d 行存在问题，未导入任何人员"), n=len(result.problem_rows) or 1)
-    check_policy(initial_password)
-    password_hash = hash_password(initial_password)  # hash once: scrypt per row would take minutes for a province
+    if initial_password is not None:
+        check_policy(initial_password)
+        password_hash = hash_password(initial_password)  # hash once: scrypt per row would take minutes for a province
     expires = initial_password_expiry(initial_password_valid)
+    issued: list[IssuedPassword] = []
     created = updated = 0
     for row in result.rows:
         if row.existing is not None:
@@ -206,14 +223,42 @@ def apply(session: Session, actor: User, result: RosterPreview, initial_password
             user.set_roles(row.roles | ({"admin"} if user.id == actor.id else set()))
             updated += 1
         else:
-            user = User(username=row.username, name=row.name, org_unit=row.unit, position=row.position, phone=row.phone, password_hash=password_hash,
+            if initial_password is None:
+                password = generate_password()
+                issued.append(IssuedPassword(row.username, row.name, row.unit_text, password))
+                row_hash = hash_generated_password(password)
+            else:
+                row_hash = password_hash
+            user = User(username=row.username, name=row.name, org_unit=row.unit, position=row.position, phone=row.phone, password_hash=row_hash,
                         must_change_password=True, initial_password_expires_at=expires)
             user.set_roles(row.roles)
             session.add(user)
             created += 1
     session.flush()
-    record(session, actor, "user.import", org_unit_id=actor.org_unit_id, summary=f"created {created}, updated {updated}", after={"created": created, "updated": updated}, ip_address=ip)
-    return RosterResult(created, updated)
+    record(session, actor, "user.import", org_unit_id=actor.org_unit_id, summary=f"created {created}, updated {updated}",
+           after={"created": created, "updated": updated, "passwords": "typed" if initial_password is not None else "generated"}, ip_address=ip)
+    return RosterResult(created, updated, issued, expires)
+
+
+def issued_passwords_xlsx(issued: list[IssuedPassword], note: str = "") -> bytes:
+    """The new accounts and their generated initial passwords (账号, 姓名, 初始密码, 单位), built in
+    memory for the one answer that hands them over; never written anywhere."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "初始密码"
+    ws.append(["账号", "姓名", "初始密码", "单位"])
+    for item in issued:
+        ws.append([neutralize(item.username), neutralize(item.name), item.password, neutralize(item.unit)])
+    ws.freeze_panes = "A2"
+    for letter, width in zip("ABCD", (16, 10, 18, 48)):
+        ws.column_dimensions[letter].width = width
+    if note:
+        notes = wb.create_sheet("说明")
+        notes.append([note])
+        notes.column_dimensions["A"].width = 100
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def template_bytes(example_unit_path: str = "河南省委组织部/郑州市委组织部/金水区委组织部") -> bytes:

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -58,4 +58,9 @@ class RosterUploadForm(FlaskForm):
 
 class RosterConfirmForm(FlaskForm):
     token = HiddenField(validators=[DataRequired()])
-    initial_password = PasswordField(_l("新账号的初始密码"), validators=[DataRequired(message=_l("请设置初始密码")), Length(max=128)])
+    # anything but "typed" generates (the default and the safe choice: ASVS 6.4.1, 6.4.6)
+    password_mode = RadioField(_l("新账号的初始密码"), default="generate", validate_choice=False, choices=[
+        SelectChoice("generate", _l("由系统为每人分别生成（推荐）：导入后下载一次密码名单")),
+        SelectChoice("typed", _l("所有新账号使用我设置的同一个初始密码")),
+    ])
+    initial_password = PasswordField(_l("同一个初始密码"), validators=[Optional(), Length(max=128)])

@@ -9,6 +9,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 from sqlalchemy import func, select
 
+import base64
 import io
 
 from question_bank.messages import BankError, N_
@@ -327,18 +328,38 @@ def roster_confirm():
     form = RosterConfirmForm()
     s = get_session()
     if not form.validate_on_submit():
-        flash(_("请设置初始密码"), "error")
+        flash(_("确认导入的表单已失效，请重新上传"), "error")
+        return redirect(url_for("admin.roster_upload"))
+    typed = form.password_mode.data == "typed"
+    if typed and not form.initial_password.data:
+        flash(_("请设置初始密码，或选择由系统为每人生成"), "error")
         return redirect(url_for("admin.roster_upload"))
     try:
         upload = uploads.fetch(s, current_user.id, "roster", form.token.data)
         result = roster.preview(s, current_user, upload.data, upload.filename)
-        outcome = roster.apply(s, current_user, result, form.initial_password.data, initial_password_valid=_initial_password_valid(), ip=_ip())
+        outcome = roster.apply(s, current_user, result, form.initial_password.data if typed else None,
+                               initial_password_valid=_initial_password_valid(), ip=_ip())
     except BankError as exc:
         flash(translate(exc.message), "error")
         return redirect(url_for("admin.roster_upload"))
     s.delete(upload)
+    if outcome.issued:
+        return _hand_over_roster_passwords(outcome)
     flash(_("导入完成：新增 %(c)d 人，更新 %(u)d 人；新账号首次登录需修改初始密码", c=outcome.created, u=outcome.updated), "success")
     return redirect(url_for("admin.users"))
+
+
+def _hand_over_roster_passwords(outcome: roster.RosterResult):
+    """The generated initial passwords, once: the xlsx rides in this answer as a data: link (not
+    cached, ``no-store``), so no copy is kept anywhere on the server, not even for a few minutes,
+    and no second request can fetch it. The import commits before this answer leaves (quiz.db);
+    if the commit fails, the error page replaces it and nobody sees passwords that do not work."""
+    days = current_app.config["INITIAL_PASSWORD_DAYS"]
+    note = _("每人首次登录时必须修改初始密码；初始密码 %(d)d 天内有效。系统不保存初始密码明文，本名单无法再次下载，请妥善保管、逐人告知，用完销毁。", d=days)
+    data = base64.b64encode(roster.issued_passwords_xlsx(outcome.issued, note)).decode()
+    response = make_response(render_template("admin/roster_done.html", outcome=outcome, days=days, href=f"data:{XLSX};base64,{data}"))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/roster/template.xlsx")

@@ -139,7 +139,7 @@ def test_roster_pages_preview_then_confirm(session, admin, client):
     ).get_data(as_text=True)
     assert "全部检查通过" in preview_page
     upload_token = re.search(r'id="token" name="token" type="hidden" value="([^"]+)"', preview_page).group(1)
-    done = client.post("/admin/roster/confirm", data={"csrf_token": token, "token": upload_token, "initial_password": "Chushi#2026"}, follow_redirects=True)
+    done = client.post("/admin/roster/confirm", data={"csrf_token": token, "token": upload_token, "password_mode": "typed", "initial_password": "Chushi#2026"}, follow_redirects=True)
     assert "新增 3 人" in done.get_data(as_text=True)
 
 
