@@ -126,7 +126,9 @@ def preview(session: Session, actor: User, data: bytes, filename: str = "") -> R
     if missing:
         return RosterPreview([], [Message(N_("第 1 行表头缺少列：%(cols)s"), {"cols": "、".join(missing)})])
     col = {h: header.index(h) for h in HEADERS if h in header}
-    units = UnitIndex(units_in_reach(session, actor))
+    # the units above the importer's own are in the index so that a full path from the top resolves
+    # (as the template writes it); _resolve_unit refuses anything that is not in the importer's reach
+    units = UnitIndex(_ancestors(session, actor.org_unit) + units_in_reach(session, actor))
     names = [cells[col["账号"]].strip() for cells in table[1:] if col["账号"] < len(cells) and cells[col["账号"]]]
     existing = _existing_users(session, names)
     seen: dict[str, int] = {}
@@ -141,6 +143,24 @@ def preview(session: Session, actor: User, data: bytes, filename: str = "") -> R
     if not rows:
         return RosterPreview([], [Message(N_("文件中没有人员数据"))])
     return RosterPreview(rows)
+
+
+def _ancestors(session: Session, unit: OrgUnit) -> list[OrgUnit]:
+    ids = [int(part) for part in unit.path.strip("/").split("/")[:-1] if part]
+    return list(session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))) if ids else []
+
+
+def _resolve_unit(units: UnitIndex, text: str, actor: User) -> tuple[OrgUnit | None, str | None]:
+    """A path from the top of the tree, or one starting at the importer's own unit (郑州市委组织部/金水区委组织部
+    for a city admin); a unit outside the importer's reach is 'not found', like one that does not exist."""
+    unit, missing = units.resolve(text)
+    if unit is None and actor.org_unit.parent_id is not None:
+        relative, _missing = units.resolve(text, parent_id=actor.org_unit.parent_id)
+        if relative is not None:
+            unit, missing = relative, None
+    if unit is not None and not can_reach_unit(actor, unit):
+        return None, unit.name
+    return unit, missing
 
 
 def _existing_users(session: Session, usernames: list[str]) -> dict[str, User]:
@@ -165,7 +185,7 @@ def _check_row(row: RosterRow, get, units: UnitIndex, existing: dict[str, User],
     if not row.unit_text:
         row.problems.append(Message(N_("单位为空")))
     else:
-        unit, missing = units.resolve(row.unit_text)
+        unit, missing = _resolve_unit(units, row.unit_text, actor)
         if unit is None:
             row.problems.append(Message(N_("单位“%(path)s”中找不到“%(name)s”（或不在您的管理范围内）"), {"path": row.unit_text, "name": missing}))
         elif not unit.active:

@@ -134,9 +134,9 @@ class UnitIndex:
     def __init__(self, units: list[OrgUnit]):
         self.by_parent_name = {(u.parent_id, u.name): u for u in units}
 
-    def resolve(self, path_text: str) -> tuple[OrgUnit | None, str | None]:
-        """(unit, None) or (None, the first name not found)."""
-        parent_id = None
+    def resolve(self, path_text: str, parent_id: int | None = None) -> tuple[OrgUnit | None, str | None]:
+        """(unit, None) or (None, the first name not found); the path starts below ``parent_id``
+        (None: at the top of the tree)."""
         unit = None
         for name in split_unit_path(path_text):
             unit = self.by_parent_name.get((parent_id, name))

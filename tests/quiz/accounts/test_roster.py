@@ -155,3 +155,24 @@ def test_import_users_command_refuses_bad_file_and_imports_good_one(session, adm
     result = runner.invoke(args=["import-users", str(good), "--as", "admin", "--initial-password", "Chushi#2026"])
     assert result.exit_code == 0, result.output
     assert "新增 3 人" in result.output
+
+
+def test_a_city_admin_imports_into_their_own_subtree_by_full_or_relative_path(session):
+    """The units above a city admin are outside their reach, yet a full path from the top (as
+    their template writes it) must resolve; so must one starting at their own unit. Anything
+    outside their subtree, an ancestor included, is refused like a unit that does not exist."""
+    units = make_province(session)
+    zz_admin = make_user(session, "zzadmin", units["郑州"], ("admin",))
+    session.commit()
+    rows = [HEADER,
+            ["full", "全路径", "河南省委组织部/郑州市委组织部/金水区委组织部", "", "", ""],
+            ["relative", "相对路径", "郑州市委组织部/二七区委组织部", "", "", ""],
+            ["own", "本单位", "河南省委组织部/郑州市委组织部", "", "", ""]]
+    result = roster.preview(session, zz_admin, xlsx(rows))
+    assert result.ok, [(r.line, [str(m) for m in r.problems]) for r in result.rows]
+    assert [r.unit.name for r in result.rows] == ["金水区委组织部", "二七区委组织部", "郑州市委组织部"]
+    for path in ("河南省委组织部", "河南省委组织部/洛阳市委组织部", "洛阳市委组织部"):
+        bad = roster.preview(session, zz_admin, xlsx([HEADER, ["x1", "越界", path, "", "", ""]]))
+        assert not bad.ok and "管理范围" in str(bad.rows[0].problems[0]), path
+    template = roster.template_bytes("河南省委组织部/郑州市委组织部")
+    assert roster.preview(session, zz_admin, template).ok
