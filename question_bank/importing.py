@@ -41,11 +41,11 @@ from question_bank.services import (
     _chunks,
     _log,
     knowledge_points_by_name,
-    normalize_draft,
     require_manage,
     subjects_by_name,
     version_to_draft,
 )
+from question_bank.validation import normalize_draft
 
 DUPLICATE_POLICIES = ("skip", "new_version")
 FORMAT_ALIASES = {"xml": "moodle_xml", "moodle-xml": "moodle_xml", "excel": "xlsx", "word": "docx", "yf-exam": "yfexam"}

@@ -25,7 +25,6 @@ from question_bank.formats.template_rows import format_keywords, parse_keywords,
 from question_bank.messages import BankError
 from question_bank.models import STATUSES, Bank, Question, QuestionVersion, Subject
 from question_bank.services import (
-    InvalidQuestion,
     banks_managed_by,
     banks_visible_to,
     bulk_move,
@@ -43,6 +42,7 @@ from question_bank.services import (
     version_to_draft,
     versions_of,
 )
+from question_bank.validation import InvalidQuestion
 from quiz.accounts.models import OrgUnit, User
 from quiz.accounts.scope import units_in_reach
 from quiz.audit.services import record

@@ -52,7 +52,8 @@ from question_bank.materials.services import (
 )
 from question_bank.messages import BankError
 from question_bank.models import Question, Subject
-from question_bank.services import InvalidQuestion, banks_managed_by, can_use_bank
+from question_bank.services import banks_managed_by, can_use_bank
+from question_bank.validation import InvalidQuestion
 from quiz.accounts.models import OrgUnit
 from quiz.accounts.scope import units_in_reach
 from quiz.audit.services import record

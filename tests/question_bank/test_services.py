@@ -10,7 +10,6 @@ from question_bank import services
 from question_bank.messages import BankError
 from question_bank.models import Question, QuestionVersion, mark_used, stem_hash
 from question_bank.services import (
-    InvalidQuestion,
     banks_managed_by,
     banks_visible_to,
     bulk_move,
@@ -27,9 +26,10 @@ from question_bank.services import (
     version_to_draft,
     versions_of,
 )
+from question_bank.validation import InvalidQuestion
 from quiz.audit.models import AuditEntry
 from quiz.audit.services import record
-from tests.factories import make_bank, make_draft, make_province, make_question, make_unit, make_user
+from tests.factories import make_bank, make_draft, make_province, make_question, make_user
 
 
 class AuditLog(list):

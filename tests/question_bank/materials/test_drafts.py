@@ -13,7 +13,7 @@ from question_bank import answers
 from question_bank.drafts import QuestionDraft
 from question_bank.materials.drafts import frequent_terms, generate, sentences
 from question_bank.materials.parse import parse_material
-from question_bank.services import normalize_draft
+from question_bank.validation import normalize_draft
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -32,7 +32,8 @@ from question_bank.materials.services import (
 from question_bank.materials.sources import CitationResolver, source_article_for
 from question_bank.messages import BankError
 from question_bank.models import Question, QuestionVersion, mark_used
-from question_bank.services import InvalidQuestion, edit_question, version_to_draft
+from question_bank.services import edit_question, version_to_draft
+from question_bank.validation import InvalidQuestion
 from tests.factories import (
     SAMPLE_REGULATION,
     make_article_question,
