@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
@@ -119,23 +120,28 @@ def apply(session: Session, actor, plan: AssessmentPlan, result: EntryPreview, *
     return set_entries(session, actor, plan, result.key, [(r.user.id, r.value, r.note) for r in result.rows], audit=audit)
 
 
-def template_bytes(key: str, label: str) -> bytes:
+def template_bytes(key: str, label: str, translate: Callable[[str], str] = str) -> bytes:
+    """The import template. Its column headers are the file format (the importer reads them by name)
+    and stay Chinese in every language; ``translate`` puts the notes sheet and the example note in
+    the user's language."""
+    t = translate
     wb = Workbook()
     ws = wb.active
     ws.title = label[:31]
     columns = headers(key)
     ws.append(list(columns))
-    ws.append(["zhangsan", "张三", 12 if key == HOURS_KEY else 85, "党校春季轮训" if key == HOURS_KEY else "现场竞赛成绩"])
+    ws.append(["zhangsan", "张三", 12 if key == HOURS_KEY else 85, t(N_("党校春季轮训")) if key == HOURS_KEY else t(N_("现场竞赛成绩"))])
     ws.freeze_panes = "A2"
     for letter, width in zip("ABCD", (14, 10, 10, 40)):
         ws.column_dimensions[letter].width = width
-    notes = wb.create_sheet("填写说明")
+    notes = wb.create_sheet(t(N_("填写说明"))[:31])
     for line in (
-        ["账号", "必填，干部的登录账号"],
-        ["姓名", "选填，填写时须与账号对应的姓名一致（用于核对）"],
-        [columns[2], "必填，不小于 0 的数字" + ("（学时）" if key == HOURS_KEY else "，不超过该项目的满分")],
-        ["说明", "选填，如培训名称、来源"],
-        ["", "每人一行；重新导入时，同一人的数值会被新文件覆盖"],
+        [columns[0], t(N_("必填，干部的登录账号"))],
+        [columns[1], t(N_("选填，填写时须与账号对应的姓名一致（用于核对）"))],
+        [columns[2], t(N_("必填，不小于 0 的数字（学时）")) if key == HOURS_KEY else t(N_("必填，不小于 0 的数字，不超过该项目的满分"))],
+        [columns[3], t(N_("选填，如培训名称、来源"))],
+        ["", t(N_("每人一行；重新导入时，同一人的数值会被新文件覆盖"))],
+        ["", t(N_("第一行的列名请保持原样：导入时按列名识别各列"))],
     ):
         notes.append(line)
     notes.column_dimensions["A"].width = 10

@@ -570,8 +570,9 @@ def set_cadre_entries(session: Session, actor, plan: AssessmentPlan, user: User,
 
 
 def manual_keys(plan: AssessmentPlan) -> dict[str, str]:
-    """What HR can import for this plan: {key: name}: 学时, then each manual component."""
-    out = {HOURS_KEY: "学时"}
+    """What HR can import for this plan: {key: name}: 学时, then each manual component. The 学时 label
+    is a message template (``N_``): the web layer shows it with ``gettext``; the keys never change."""
+    out = {HOURS_KEY: N_("学时")}
     out.update({c["key"]: c["name"] for c in plan.components if c["kind"] == "manual"})
     return out
 

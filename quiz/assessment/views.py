@@ -6,10 +6,10 @@ import io
 from functools import partial
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
-from question_bank.messages import BankError
+from question_bank.messages import BankError, N_
 from quiz.accounts.models import OrgUnit
 from quiz.accounts.scope import can_reach_unit, units_in_reach
 from quiz.assessment import bp, importing, services
@@ -213,9 +213,11 @@ def compute(plan_id: int):
         flash(translate(exc.message), "error")
     else:
         if result.new_revision and result.revision > 1:
-            flash(_("已计算 %(n)d 人，生成第 %(r)d 版；已锁定的旧版本保持不变", n=result.records, r=result.revision), "success")
+            flash(ngettext("已计算 %(num)d 人，生成第 %(r)d 版；已锁定的旧版本保持不变",
+                           "已计算 %(num)d 人，生成第 %(r)d 版；已锁定的旧版本保持不变", result.records, r=result.revision), "success")
         else:
-            flash(_("已计算 %(n)d 人（第 %(r)d 版，草稿）", n=result.records, r=result.revision), "success")
+            flash(ngettext("已计算 %(num)d 人（第 %(r)d 版，草稿）", "已计算 %(num)d 人（第 %(r)d 版，草稿）", result.records,
+                           r=result.revision), "success")
     return redirect(url_for("assessment.plan", plan_id=plan_id))
 
 
@@ -236,7 +238,8 @@ def lock(plan_id: int):
             session.rollback()
             flash(translate(exc.message), "error")
         else:
-            flash(_("已锁定第 %(r)d 版的 %(n)d 条考核记录；锁定后不能再修改", r=plan.locked_revision, n=n), "success")
+            flash(ngettext("已锁定第 %(r)d 版的 %(num)d 条考核记录；锁定后不能再修改", "已锁定第 %(r)d 版的 %(num)d 条考核记录；锁定后不能再修改", n,
+                           r=plan.locked_revision), "success")
         return redirect(url_for("assessment.plan", plan_id=plan_id))
     session = get_session()
     return render_template("assessment/lock.html", plan=plan, form=form,
@@ -251,7 +254,8 @@ def revisions(plan_id: int):
     return render_template("assessment/revisions.html", plan=plan, revisions=services.revisions(get_session(), plan, _actor()))
 
 
-EXPORT_HEADERS = ["名次", "账号", "姓名", "单位", "总分", "等次", "计算总分", "调整原因", "学时", "学时要求", "状态"]
+EXPORT_HEADERS = [N_("名次"), N_("账号"), N_("姓名"), N_("单位"), N_("总分"), N_("等次"), N_("计算总分"), N_("调整原因"), N_("学时"),
+                  N_("学时要求"), N_("状态")]
 
 
 @bp.route("/plans/<int:plan_id>/export")
@@ -263,7 +267,8 @@ def export(plan_id: int):
     plan = _plan(plan_id)
     filters = _record_filters(plan)
     components = services.revision_settings(session, plan, filters["revision"])["components"]  # as that revision was computed
-    headers = EXPORT_HEADERS[:6] + [c["name"] for c in components] + EXPORT_HEADERS[6:]
+    fixed = [_(h) for h in EXPORT_HEADERS]
+    headers = fixed[:6] + [c["name"] for c in components] + fixed[6:]
 
     def rows():
         stmt = services.records_stmt(plan, _actor(), **filters)
@@ -271,14 +276,14 @@ def export(plan_id: int):
             values = {c["key"]: c.get("value") for c in r.components}
             cadre = r.inputs.get("cadre", {})
             yield ([r.rank, cadre.get("username", ""), cadre.get("name", ""), cadre.get("unit", ""), r.total,
-                    r.grade + (_("（受优秀比例限制）") if r.grade_note == "capped" else "")]
+                    _("%(grade)s（受优秀比例限制）", grade=r.grade) if r.grade_note == "capped" else r.grade]
                    + [values.get(c["key"]) if values.get(c["key"]) is not None else _("免考") for c in components]
                    + [r.computed_total, r.adjust_reason, r.hours, r.hours_required, _("已锁定") if r.locked else _("草稿")])
 
     described = [(_("考核方案"), plan.title), (_("年度"), str(plan.year)), (_("版本"), str(filters["revision"])),
                  (_("单位"), filters["unit"].name if filters["unit"] else _("全部")), (_("搜索"), filters["q"]),
                  (_("等次"), filters["grade"] or _("全部"))]
-    filename = f"{plan.year}年度考核记录-{plan.title}"
+    filename = _("%(year)d年度考核记录-%(title)s", year=plan.year, title=plan.title)
     if request.args.get("format") == "csv":
         return csv_response(filename + ".csv", headers, rows(), filters=described)
     return xlsx_response(filename + ".xlsx", _("考核记录"), headers, rows(), filters=described)
@@ -391,7 +396,7 @@ def cadre_entries(plan_id: int, user_id: int):
         cadre = services.find_plan_cadre(session, _actor(), plan, user_id)
     except AssessmentError:
         abort(404)
-    keys = services.manual_keys(plan)
+    keys = _manual_keys(plan)
     existing = services.cadre_entries(session, plan, cadre.id)
     form = CadreEntriesForm(data={"rows": [{"key": k, "value": existing[k].value if k in existing else None,
                                              "note": existing[k].note if k in existing else ""} for k in keys]})
@@ -407,7 +412,8 @@ def cadre_entries(plan_id: int, user_id: int):
             session.rollback()
             flash(translate(exc.message), "error")
         else:
-            flash(_("已保存 %(name)s 的 %(n)d 项数值，已记入操作日志；重新计算后计入考核", name=cadre.name, n=n) if n
+            flash(ngettext("已保存 %(name)s 的 %(num)d 项数值，已记入操作日志；重新计算后计入考核",
+                           "已保存 %(name)s 的 %(num)d 项数值，已记入操作日志；重新计算后计入考核", n, name=cadre.name) if n
                   else _("没有需要保存的修改"), "success")
             return redirect(url_for("assessment.cadre_entries", plan_id=plan_id, user_id=user_id))
     rows = [(row, keys.get(row.form.key.data, ""), services.entry_limit(plan, row.form.key.data)) for row in form.rows.entries
@@ -416,9 +422,14 @@ def cadre_entries(plan_id: int, user_id: int):
                            entries=existing)
 
 
+def _manual_keys(plan: AssessmentPlan) -> dict[str, str]:
+    """What HR can import or type for this plan, as shown: 学时 in the user's language, component names as HR wrote them."""
+    return {key: _(label) if key == HOURS_KEY else label for key, label in services.manual_keys(plan).items()}
+
+
 def _upload_form(plan: AssessmentPlan) -> EntryUploadForm:
     form = EntryUploadForm()
-    form.key.choices = list(services.manual_keys(plan).items())
+    form.key.choices = list(_manual_keys(plan).items())
     return form
 
 
@@ -435,7 +446,7 @@ def import_upload(plan_id: int):
         result = importing.preview(session, _actor(), plan, form.key.data, data, form.file.data.filename or "")
         token = uploads.store(session, current_user.id, "assessment", form.file.data.filename or "", data).token if result.ok else ""
         return render_template("assessment/import_preview.html", plan=plan, result=result, filename=form.file.data.filename,
-                               label=services.manual_keys(plan)[form.key.data], column=importing.headers(form.key.data)[2],
+                               label=_manual_keys(plan)[form.key.data], column=importing.headers(form.key.data)[2],
                                confirm=TokenConfirmForm(token=token, key=form.key.data))
     return render_template("assessment/import_upload.html", plan=plan, form=form)
 
@@ -459,7 +470,8 @@ def import_confirm(plan_id: int):
         flash(translate(exc.message), "error")
         return redirect(url_for("assessment.import_upload", plan_id=plan_id))
     session.delete(upload)
-    flash(_("导入完成：%(n)d 人的%(label)s已保存；重新计算后计入考核", n=n, label=services.manual_keys(plan)[form.key.data]), "success")
+    flash(ngettext("导入完成：%(num)d 人的%(label)s已保存；重新计算后计入考核", "导入完成：%(num)d 人的%(label)s已保存；重新计算后计入考核", n,
+                   label=_manual_keys(plan)[form.key.data]), "success")
     return redirect(url_for("assessment.hours" if form.key.data == HOURS_KEY else "assessment.plan", plan_id=plan_id))
 
 
@@ -467,10 +479,10 @@ def import_confirm(plan_id: int):
 @role_required("hr")
 def import_template(plan_id: int):
     plan = _plan(plan_id, manage=True)
-    keys = services.manual_keys(plan)
+    keys = _manual_keys(plan)
     key = request.args.get("key") if request.args.get("key") in keys else HOURS_KEY
-    data = importing.template_bytes(key, keys[key])
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"{keys[key]}导入模板.xlsx")
+    data = importing.template_bytes(key, keys[key], translate=_)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=_("%(label)s导入模板.xlsx", label=keys[key]))
 
 
 # ---- the cadre's own records -------------------------------------------------------------------

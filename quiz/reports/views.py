@@ -93,7 +93,7 @@ def _result_query(*, paged: bool = True) -> ResultQuery:
 def _filters_used(contest: Contest, query: ResultQuery) -> list[tuple[str, str]]:
     return [
         (_("竞赛"), contest.title),
-        (_("范围"), (query.unit or current_user.org_unit).name + _("及其下级单位")),
+        (_("范围"), _("%(unit)s及其下级单位", unit=(query.unit or current_user.org_unit).name)),
         (_("状态"), status_labels().get(query.status, _("全部"))),
         (_("搜索"), query.search or _("无")),
         (_("导出人"), current_user.name),
@@ -186,7 +186,7 @@ def units_export(contest_id: int):
              row.average_score, row.pass_count, row.pass_rate, row.rank]
             for row, parent in rollup_rows_for_export(session, actor, contest, top))
     headers = [_(h) for h in UNIT_HEADERS]
-    filters = [(_("竞赛"), contest.title), (_("范围"), top.name + _("及其下级单位")), (_("导出人"), current_user.name),
+    filters = [(_("竞赛"), contest.title), (_("范围"), _("%(unit)s及其下级单位", unit=top.name)), (_("导出人"), current_user.name),
                (_("导出时间"), local_time(now(), "yyyy-MM-dd HH:mm")),
                (_("说明"), _("每个单位的数字包含其全部下级单位"))]
     name = f"{contest.title}-{_('单位汇总')}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import unquote
 
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import event, select
@@ -212,3 +213,72 @@ def test_export_cells_that_a_spreadsheet_would_run_are_neutralised(app, session,
     wb = load_workbook(io.BytesIO(client.get(f"/assessment/plans/{plan.id}/export").data), read_only=True)
     cells = [c for row in wb.worksheets[0].iter_rows(values_only=True) for c in row]
     assert "'=HYPERLINK(\"http://x\")" in cells and 92.0 in cells  # numbers stay numbers
+
+
+def _in_english(client) -> None:
+    from tests.quiz.conftest import csrf_token
+
+    client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client, "/assessment/")})
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" or ch in "（）：，；" for ch in str(text or ""))
+
+
+def test_the_english_export_is_english_around_the_names_hr_wrote(app, session, world):
+    plan = svc.create_plan(session, world.hr, title="2026年度学习考核", year=2026, org_unit_id=world.units["省"].id, components=MANUAL,
+                           excellent_cap=10)  # 3 cadres: nobody may keep 优秀, so 金水甲's 92 is capped
+    svc.set_entries(session, world.hr, plan, "c1", [(world.a.id, 92, ""), (world.b.id, 81, ""), (world.c.id, 77, "")])
+    svc.compute_plan(session, world.hr, plan, now=T0, tz=TZ)
+    session.commit()
+    client, _auth = _login(app, world.hr)
+    chinese = client.get(f"/assessment/plans/{plan.id}/export?format=csv")
+    assert "2026%E5%B9%B4%E5%BA%A6%E8%80%83%E6%A0%B8%E8%AE%B0%E5%BD%95" in chinese.headers["Content-Disposition"]  # 2026年度考核记录
+    rows = list(csv.reader(io.StringIO(chinese.get_data().decode("utf-8-sig"))))
+    assert [r[5] for r in rows[1:4]] == ["良好（受优秀比例限制）", "良好", "合格"]
+    _in_english(client)
+    response = client.get(f"/assessment/plans/{plan.id}/export?format=csv")
+    disposition = unquote(response.headers["Content-Disposition"])
+    assert "2026 assessment records - 2026年度学习考核.csv" in disposition and "考核记录" not in disposition.replace("学习考核", "")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows[0][:6] == ["Place", "Account", "Name", "Unit", "Total points", "Grade"] and rows[0][6] == "现场竞赛"
+    assert not any(_has_chinese(h) for h in rows[0][:6] + rows[0][7:])
+    assert [r[5] for r in rows[1:4]] == ["良好 (limited by the cap on Excellent)", "良好", "合格"]  # band names are HR's own
+
+
+def test_the_english_import_template_explains_in_english_and_still_imports(app, session, world):
+    plan = _computed(session, world)
+    client, auth = _login(app, world.hr)
+    _in_english(client)
+    response = client.get(f"/assessment/plans/{plan.id}/import/template.xlsx?key=hours")
+    assert "Credit hours import template.xlsx" in unquote(response.headers["Content-Disposition"])
+    wb = load_workbook(io.BytesIO(response.data))
+    assert [c.value for c in wb.worksheets[0][1]] == ["账号", "姓名", "学时", "说明"]  # the file format, in every language
+    assert wb.worksheets[0].title == "Credit hours" and wb.worksheets[1].title == "How to fill in"
+    notes = [[c.value for c in row] for row in wb.worksheets[1].iter_rows()]
+    assert [n[0] for n in notes[:4]] == ["账号", "姓名", "学时", "说明"]
+    assert notes[0][1] == "Required: the cadre's sign-in username" and not any(_has_chinese(n[1]) for n in notes)
+    assert not _has_chinese(wb.worksheets[0]["D2"].value)
+    # the English template, filled in, imports: its headers are the ones the importer reads
+    ws = wb.worksheets[0]
+    ws["A2"], ws["B2"], ws["C2"] = "cadre_a", "金水甲", 12
+    out = io.BytesIO()
+    wb.save(out)
+    page = auth.post(f"/assessment/plans/{plan.id}/import", {"key": "hours", "file": (io.BytesIO(out.getvalue()), "hours.xlsx")},
+                     content_type="multipart/form-data").get_data(as_text=True)
+    assert "All rows passed the checks (1 in total)." in page
+    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
+    done = auth.post(f"/assessment/plans/{plan.id}/import/confirm", {"token": token, "key": "hours"},
+                     token_from=f"/assessment/plans/{plan.id}/import", follow_redirects=True).get_data(as_text=True)
+    assert "Import complete: Credit hours saved for 1 person;" in done
+    upload = client.get(f"/assessment/plans/{plan.id}/import").get_data(as_text=True)
+    assert ">Credit hours</option>" in upload and ">学时</option>" not in upload
+
+
+def test_an_english_count_of_one_is_singular(app, session, world):
+    plan = svc.create_plan(session, world.hr_zz, title="金水考核", year=2026, org_unit_id=world.units["金水"].id, components=MANUAL)
+    session.commit()
+    client, auth = _login(app, world.hr_zz)
+    _in_english(client)
+    done = auth.post(f"/assessment/plans/{plan.id}/compute", token_from=f"/assessment/plans/{plan.id}", follow_redirects=True)
+    assert "Calculated 1 person (version 1, draft)" in done.get_data(as_text=True)

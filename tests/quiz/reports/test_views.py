@@ -183,3 +183,28 @@ def test_a_closed_contest_finalises_expired_attempts_before_reporting(app, sessi
 def test_a_unit_filter_that_is_not_a_number_is_ignored(app, report_world):
     hr = _login(app, "hr_zz")
     assert hr.client.get(f"/reports/contests/{report_world.contest.id}?unit=²&page=x").status_code == 200
+
+
+EN = {"Accept-Language": "en"}
+
+
+def test_english_exports_name_the_scope_in_one_english_phrase(app, report_world):
+    """The scope row reads "郑州市委组织部 and its subunits", not a Chinese fragment glued to the unit."""
+    w = report_world
+    hr = _login(app, "hr_zz")
+    for path in (f"/reports/contests/{w.contest.id}/export?format=xlsx", f"/reports/contests/{w.contest.id}/units/export?format=xlsx"):
+        wb = load_workbook(io.BytesIO(hr.client.get(path, headers=EN).get_data()))
+        filters = dict((r[0], r[1]) for r in wb.worksheets[1].iter_rows(min_row=2, values_only=True))
+        assert filters["Scope"] == "郑州市委组织部 and its subunits", path
+    wb = load_workbook(io.BytesIO(hr.client.get(f"/reports/contests/{w.contest.id}/units/export?format=xlsx").get_data()))
+    filters = dict((r[0], r[1]) for r in wb["筛选条件"].iter_rows(min_row=2, values_only=True))
+    assert filters["范围"] == "郑州市委组织部及其下级单位"
+
+
+def test_an_english_count_of_one_person_is_singular(app, session, report_world):
+    w = report_world
+    hr = _login(app, "hr_zz")
+    page = hr.client.get(f"/reports/contests/{w.contest.id}?q=张三", headers=EN).get_data(as_text=True)
+    assert "1 person, page 1 of 1" in page and "1 people" not in page
+    page = hr.client.get(f"/reports/contests/{w.contest.id}", headers=EN).get_data(as_text=True)
+    assert "5 people, page 1 of 1" in page
