@@ -34,7 +34,7 @@ from question_bank.models import (
 from quiz.contests.errors import ContestError
 from quiz.contests.models import Paper, PaperRule
 
-TYPE_NAMES = {"single": "单选", "multiple": "多选", "true_false": "判断", "fill_blank": "填空", "short_answer": "简答"}
+TYPE_NAMES = {"single": N_("单选"), "multiple": N_("多选"), "true_false": N_("判断"), "fill_blank": N_("填空"), "short_answer": N_("简答")}
 
 # A drawn question: (question_id, question_version_id, points).
 Item = tuple[int, int, float]
@@ -72,20 +72,44 @@ class PaperPreview:
         return not self.problems
 
 
-def describe_rule(session: Session, rule: PaperRule) -> str:
-    """A short Chinese description of a rule for messages: 科目=法律，题型=单选，难度 1–3，知识点=党章."""
+class RuleDescription:
+    """describe_rule's text, put into the reader's language only when it is shown: a message that
+    carries it as a parameter is formatted (str()) inside the request that translates it, so the
+    words around the names follow that request's language; outside a request they stay Chinese."""
+
+    def __init__(self, parts: list[Message]) -> None:
+        self.parts = parts
+
+    def __str__(self) -> str:
+        from quiz.i18n import translate  # the web layer's gettext; no request: the Chinese template
+
+        def shown(m: Message) -> str:
+            return translate(Message(m.template, {k: shown(v) if isinstance(v, Message) else v for k, v in m.params.items()}))
+
+        if not self.parts:
+            return shown(Message(N_("不限条件")))
+        return shown(Message(N_("，"))).join(shown(p) for p in self.parts)
+
+    def __repr__(self) -> str:
+        return f"RuleDescription({self.parts!r})"
+
+
+def describe_rule(session: Session, rule: PaperRule) -> RuleDescription:
+    """A short description of a rule for messages (科目=法律，题型=单选，难度 1–3，知识点=党章), in the
+    language of whoever reads the message it is put into; subject and knowledge point names as written."""
     parts = []
     if rule.subject_id is not None:
         subject = session.get(Subject, rule.subject_id)
-        parts.append(f"科目={subject.name if subject else rule.subject_id}")
+        parts.append(Message(N_("科目=%(subject)s"), {"subject": subject.name if subject else rule.subject_id}))
     if rule.type:
-        parts.append(f"题型={TYPE_NAMES.get(rule.type, rule.type)}")
+        kind = TYPE_NAMES.get(rule.type)
+        parts.append(Message(N_("题型=%(type)s"), {"type": Message(kind) if kind else rule.type}))
     if (rule.difficulty_min, rule.difficulty_max) != (1, 5):
-        parts.append(f"难度 {rule.difficulty_min}–{rule.difficulty_max}")
+        parts.append(Message(N_("难度 %(low)d–%(high)d"), {"low": rule.difficulty_min, "high": rule.difficulty_max}))
     if rule.knowledge_point_ids:
         names = session.scalars(select(KnowledgePoint.name).where(KnowledgePoint.id.in_(rule.knowledge_point_ids)))
-        parts.append("知识点=" + "/".join(sorted(names)))
-    return "，".join(parts) or "不限条件"
+        parts.append(Message(N_("知识点=%(points)s"), {"points": "/".join(sorted(names))}))
+    return RuleDescription(parts)
 
 
 def rule_pool_stmt(rule: PaperRule):

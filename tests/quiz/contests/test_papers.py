@@ -211,3 +211,17 @@ def test_an_attempt_keeps_the_version_it_showed_after_an_edit(session, stocked):
     assert attempt.questions[0].question_version_id == shown.id
     payload = svc.attempt_payload(session, attempt, now=T0)
     assert "（修订）" not in payload["questions"][0]["stem"]
+
+
+def test_a_rule_is_described_in_the_language_of_whoever_reads_the_message(app, session, stocked):
+    from quiz.i18n import translate
+
+    bank, _u, subjects, _k = stocked
+    paper = _paper(session, stocked, RuleSpec([bank.id], 5, type="multiple", subject_id=subjects["政策"], difficulty_min=2, difficulty_max=4))
+    problem = papers.check_rules(session, paper)[0].problem
+    assert "（科目=政策，题型=多选，难度 2–4）" in problem.text  # the CLI and logs: Chinese
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        shown = translate(problem)
+    assert "(subject = 政策, type = Multiple choice, difficulty 2–4)" in shown, shown
+    with app.test_request_context():
+        assert "（科目=政策，题型=多选，难度 2–4）" in translate(problem)
