@@ -380,7 +380,7 @@ def test_import_preview_names_the_bad_row_and_commits_nothing(client, auth, sess
     text = preview.get_data(as_text=True)
     assert preview.status_code == 200
     assert "文件中有 1 处问题，未导入任何题目。修改文件后重新上传。" in text
-    assert re.search(r"第 3 行</strong>：[^<]*E", text)
+    assert re.search(r"第 3 行：</strong>[^<]*E", text)
     assert "确认导入" not in text
     token = session.scalar(select(PendingUpload.token))
     refused = client.post(f"/bank/{bank.id}/import/confirm", data={"csrf_token": csrf_token(client, f"/bank/{bank.id}/import"), "token": token, "format": "auto", "duplicates": "skip"})
@@ -435,7 +435,7 @@ def test_duplicates_are_named_by_line_and_the_organizer_chooses(client, auth, se
     auth.login("org_zz")
     html = _upload(client, bank, data, "dup.csv").get_data(as_text=True)
     assert f"与题库中已有的题目（编号 {existing.id}）题干相同" in html
-    assert re.search(r"第 4 行</strong>：与第 3 行的题目题干相同", html)
+    assert re.search(r"第 4 行：</strong>与第 3 行的题目题干相同", html)
     assert "跳过重复的题目" in html and "作为已有题目的新版本加入" in html
     done = _confirm(client, html, bank, duplicates="skip").get_data(as_text=True)
     assert "新增 1 道" in done and "已跳过" in done
