@@ -209,7 +209,7 @@ def trends(unit_id: int):
     year = _int_arg("year")
     all_points = unit_trends(session, actor, unit)
     years = yearly(all_points)
-    points = [p for p in all_points if year is None or p.contest.opens_at.year == year]
+    points = [p for p in all_points if year is None or p.year == year]  # the local year (services.contest_year)
     chart = charts.line_chart([local_time(p.contest.opens_at, "yyyy-MM-dd") for p in points],
                               [(_("参与率"), [p.participation_rate for p in points]),
                                (_("平均得分率"), [p.score_rate for p in points])])

@@ -208,3 +208,17 @@ def test_an_english_count_of_one_person_is_singular(app, session, report_world):
     assert "1 person, page 1 of 1" in page and "1 people" not in page
     page = hr.client.get(f"/reports/contests/{w.contest.id}", headers=EN).get_data(as_text=True)
     assert "5 people, page 1 of 1" in page
+
+
+def test_the_trends_page_lists_a_contest_opening_just_after_new_year_in_beijing_under_the_new_year(app, session, report_world):
+    """2026-01-01 00:30 in Beijing is 2025-12-31 16:30 UTC: clicking 2026 lists it, 2025 does not."""
+    from datetime import datetime
+
+    w = report_world
+    w.contest.opens_at, w.contest.closes_at = datetime(2025, 12, 31, 16, 30), datetime(2026, 1, 1, 2)
+    session.commit()
+    hr = _login(app, "hr_zz")
+    new_year = hr.client.get(f"/reports/units/{w.units['郑州'].id}/trends?year=2026").get_data(as_text=True)
+    old_year = hr.client.get(f"/reports/units/{w.units['郑州'].id}/trends?year=2025").get_data(as_text=True)
+    assert "全省组工知识竞赛" in new_year.split("2026 年各场竞赛", 1)[1]
+    assert "全省组工知识竞赛" not in old_year.split("2025 年各场竞赛", 1)[1]
