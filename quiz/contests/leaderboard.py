@@ -167,10 +167,14 @@ def unit_standings(session: Session, contest: Contest) -> list[dict[str, Any]]:
 
 def live_summary(session: Session, contest: Contest, *, now: datetime | None = None) -> dict[str, Any]:
     """The organizer's live page: totals and per unit (eligible, started, in_progress, submitted),
-    and the attempts with integrity signals (tab switches, pastes), most switches first."""
+    and the attempts with integrity signals (tab switches, pastes), most switches first. As in
+    ``unit_standings``, everyone who started counts as eligible, still eligible or not (a cadre
+    who moved unit since is under the new one), so no unit shows more started than eligible."""
     now = now or utcnow()
-    eligible = _eligible_users_stmt(session, contest).subquery()
-    eligible_counts = dict(session.execute(select(eligible.c.org_unit_id, func.count()).group_by(eligible.c.org_unit_id)).all())
+    eligible = (_eligible_users_stmt(session, contest)
+                .where(~exists().where(Attempt.user_id == User.id, Attempt.contest_id == contest.id, Attempt.kind == "contest"))
+                .subquery())
+    not_started = dict(session.execute(select(eligible.c.org_unit_id, func.count()).group_by(eligible.c.org_unit_id)).all())
     per_user = session.execute(
         select(Attempt.user_id, User.org_unit_id, func.count(),
                func.sum(case((Attempt.status == "in_progress", 1), else_=0)))
@@ -183,11 +187,12 @@ def live_summary(session: Session, contest: Contest, *, now: datetime | None = N
         figures["started"] += 1
         figures["in_progress"] += 1 if running else 0
         figures["submitted"] += 1 if attempts - (running or 0) > 0 else 0
-    units = _units(session, set(eligible_counts) | set(by_unit))
+    units = _units(session, set(not_started) | set(by_unit))
     rows = []
     for unit_id, unit in sorted(units.items(), key=lambda kv: kv[1].path):
         figures = by_unit.get(unit_id, {"started": 0, "in_progress": 0, "submitted": 0})
-        rows.append({"unit_id": unit_id, "unit": unit.name, "path": unit.path, "eligible": eligible_counts.get(unit_id, 0), **figures})
+        rows.append({"unit_id": unit_id, "unit": unit.name, "path": unit.path,
+                     "eligible": not_started.get(unit_id, 0) + figures["started"], **figures})
     signals = [
         {"attempt_id": a.id, "user_id": a.user_id, "name": name, "unit": unit, "status": a.status,
          "tab_switches": a.tab_switches, "pastes": a.pastes}

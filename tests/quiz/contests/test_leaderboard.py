@@ -134,3 +134,19 @@ def test_the_per_process_cache_expires(monkeypatch):
     assert lb.cached(cache, "k", 3, compute) == {"n": 2}
     assert lb.cached(cache, "k", 3, compute, refresh=True) == {"n": 3}
     assert lb.cached(None, "k", 3, compute) == {"n": 4}
+
+
+def test_a_cadre_who_moved_or_lost_the_role_after_submitting_stays_counted_under_the_current_unit(session, world, contest):
+    """The reports' rule (quiz.reports.services): a submitted attempt always counts, under the
+    cadre's unit now; eligible counts them, so no unit shows more participants than eligible."""
+    moved, demoted = world.zz[0], world.zz[1]
+    _finished(session, contest, moved, 10, 100, 10)
+    _finished(session, contest, demoted, 6, 100, 10)
+    moved.org_unit_id = world.units["西工"].id
+    demoted.set_roles(["hr"])
+    session.flush()
+    assert {r["user_id"] for r in lb.contest_leaderboard(session, contest)} == {moved.id, demoted.id}
+    standings = {r["unit"]: (r["eligible"], r["participants"]) for r in lb.unit_standings(session, contest)}
+    assert standings["西工区委组织部"] == (3, 1) and standings["金水区委组织部"] == (2, 1)  # 金水: zz2 and the demoted one
+    live = {r["unit"]: (r["eligible"], r["started"], r["submitted"]) for r in lb.live_summary(session, contest, now=T0)["units"]}
+    assert live["西工区委组织部"] == (3, 1, 1) and live["金水区委组织部"] == (2, 1, 1)
