@@ -165,7 +165,7 @@ def layout(attempt_id: int, items: list[list[Any]], seed: int, paper: Paper) -> 
 
 
 def start_mock_attempt(session: Session, user: User, paper: Paper, items: list[list[Any]], *, time_limit_minutes: int,
-                       now: datetime | None = None) -> Attempt:
+                       now: datetime | None = None, rng: Random | None = None) -> Attempt:
     """A mock exam (模拟考试, quiz.practice): an attempt of kind ``mock`` on ``paper`` showing ``items``
     (drawn by the caller, shaped like ``PaperVariant.items``: ``[question_id, version_id, points,
     option_count]``), laid out, shuffled and locked like a contest attempt, deadline ``now + limit``.
@@ -173,7 +173,7 @@ def start_mock_attempt(session: Session, user: User, paper: Paper, items: list[l
     It belongs to no contest (``contest_id`` NULL), so contest results and leaderboards, which read
     the ``kind='contest'`` attempts of a contest, never count it; saving, submitting, finalising and
     grading are the same functions as for a contest attempt (the paper's multiple-choice policy; no
-    pass score). Two queries and two inserts."""
+    pass score). Two queries and two inserts. ``rng`` draws the seed as in ``start_attempt``."""
     from sqlalchemy import func
 
     from question_bank.models import mark_used
@@ -181,7 +181,7 @@ def start_mock_attempt(session: Session, user: User, paper: Paper, items: list[l
     now = _now(now)
     _begin_write(session)
     number = session.scalar(select(func.count()).select_from(Attempt).where(Attempt.user_id == user.id, Attempt.kind == "mock")) or 0
-    seed = secrets.randbits(62)
+    seed = rng.getrandbits(62) if rng is not None else secrets.randbits(62)
     attempt = Attempt(
         kind="mock", contest_id=None, paper_id=paper.id, user_id=user.id, number=number + 1, status="in_progress",
         seed=seed, variant_number=None, started_at=now, deadline=now + timedelta(minutes=time_limit_minutes),

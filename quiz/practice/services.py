@@ -829,7 +829,7 @@ def start_mock(session: Session, actor, *, now: datetime, contest: Contest | Non
     else:
         raise PracticeError(N_("请选择一份模拟试卷"))
     items = draw_mock_items(session, actor, paper, now=now, rng=rng)
-    attempt = start_mock_attempt(session, actor, paper, items, time_limit_minutes=minutes, now=now)
+    attempt = start_mock_attempt(session, actor, paper, items, time_limit_minutes=minutes, now=now, rng=rng)
     return _mock_set(session, actor, attempt, title, params, len(items), now)
 
 

@@ -80,6 +80,14 @@ def test_a_mock_exam_is_graded_like_a_contest_attempt(session, world, contest):
     assert attempts.result_payload(session, mock, now=T0)["released"] is True
 
 
+def test_a_seeded_mock_exam_lays_out_the_same_paper_every_time(session, world, contest):
+    """The demo passes a seeded Random so its data comes out the same on every run; real starts do not."""
+    seeded = [session.get(Attempt, svc.start_mock(session, user, now=T0, contest=contest, rng=random.Random(5)).attempt_id)
+              for user in (world.cadre, world.other)]
+    assert seeded[0].seed == seeded[1].seed
+    assert [q for q in answers_for(session, seeded[0])] == [q for q in answers_for(session, seeded[1])]
+
+
 def test_mock_exams_never_appear_in_contest_results_or_leaderboards(session, world, contest):
     real, _created = attempts.start_attempt(session, world.other, contest, now=T0)
     take(session, world.other, real, T0 + timedelta(minutes=1))
