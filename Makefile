@@ -35,7 +35,7 @@ screenshots: setup
 	$(BIN)/python -m tests.e2e.screenshots
 
 translations: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o quiz/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k ngettext:1,2 -o quiz/translations/messages.pot .
 	$(BIN)/pybabel update -i quiz/translations/messages.pot -d quiz/translations
 	$(BIN)/pybabel compile -f -d quiz/translations
 

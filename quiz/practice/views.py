@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -501,11 +501,13 @@ def mock_start():
     return redirect(url_for("practice.mock_take", mock_id=practice_set.attempt_id))
 
 
-def mock_messages() -> dict[str, str]:
-    """practice.js's words for the mock exam page, in the user's language."""
+def mock_messages() -> dict[str, str | dict[str, str]]:
+    """practice.js's words for the mock exam page, in the user's language (a count message as its
+    forms for one and for many; practice.js picks one)."""
     return {"saved": _("已保存"), "saving": _("保存中"), "offline": _("未连接，提交试卷时会一并保存"),
             "time_up": _("时间到，正在交卷…"), "minutes_left": _("剩余 {m} 分 {s} 秒"),
-            "confirm_submit": _("确定交卷吗？还有 {n} 题未作答。")}
+            "confirm_submit": {form: ngettext("确定交卷吗？还有 {n} 题未作答。", "确定交卷吗？还有 {n} 题未作答。", n)
+                               for form, n in (("one", 1), ("other", 2))}}
 
 
 @bp.route("/mock/<int:mock_id>")

@@ -11,10 +11,11 @@ that it exists). Every time is the server's (``quiz.api.common.now``, frozen in 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -122,11 +123,17 @@ def start(contest_id: int):
     return redirect(url_for("take.attempt", attempt_id=attempt.id))
 
 
-def attempt_messages() -> dict[str, str]:
+def _counted(message: Callable[[int], str]) -> dict[str, str]:
+    """A count message for attempt.js: the language's form for one and for many ({n} is the count);
+    the script picks one with Intl.PluralRules. ``message`` calls ngettext, so extraction sees both forms."""
+    return {"one": message(1), "other": message(2)}
+
+
+def attempt_messages() -> dict[str, str | dict[str, str]]:
     """The attempt page's words, in the user's language, for attempt.js ({n}-style placeholders)."""
     return {
         "saved": _("已保存"), "saving": _("保存中"), "offline": _("未连接"),
-        "pending_local": _("{n} 个答案暂存在本机，联网后自动提交"),
+        "pending_local": _counted(lambda n: ngettext("{n} 个答案暂存在本机，联网后自动提交", "{n} 个答案暂存在本机，联网后自动提交", n)),
         "signed_out": _("登录已失效：请在新标签页重新登录，答案暂存在本机"),
         "server_busy": _("服务器暂时无法保存，正在重试"),
         "loading": _("正在加载试题…"), "load_failed": _("试题加载失败，正在重试…"),
@@ -135,19 +142,21 @@ def attempt_messages() -> dict[str, str]:
         "true": _("正确"), "false": _("错误"), "blank_n": _("第 {n} 空"), "your_answer": _("您的回答"),
         "mark": _("标记本题"), "marked": _("已标记"), "prev": _("上一题"), "next": _("下一题"),
         "answered": _("已作答"), "unanswered": _("未作答"), "nav_item": _("第 {n} 题：{state}"),
+        "nav_item_marked": _("第 {n} 题：{state}，已标记"),
         "progress": _("已答 {answered} / {total}"),
-        "confirm_unanswered": _("还有 {n} 道题未作答，点题号可返回作答："),
-        "confirm_all": _("全部题目均已作答。"), "confirm_marked": _("{n} 道题已标记待检查。"),
+        "confirm_unanswered": _counted(lambda n: ngettext("还有 {n} 道题未作答，点题号可返回作答：", "还有 {n} 道题未作答，点题号可返回作答：", n)),
+        "confirm_all": _("全部题目均已作答。"), "confirm_marked": _counted(lambda n: ngettext("{n} 道题已标记待检查。", "{n} 道题已标记待检查。", n)),
         "submitting": _("正在交卷…"),
-        "submit_unsaved": _("还有 {n} 个答案尚未保存到服务器。请检查网络，保存后再交卷。"),
+        "submit_unsaved": _counted(lambda n: ngettext("还有 {n} 个答案尚未保存到服务器。请检查网络，保存后再交卷。", "还有 {n} 个答案尚未保存到服务器。请检查网络，保存后再交卷。", n)),
         "submit_failed": _("交卷未成功：{message}"), "submit_offline": _("交卷未成功：未连接，请检查网络后重试"),
-        "time_warning": _("还剩 {n} 分钟"), "time_up": _("答题时间已到，正在自动交卷…"),
+        "time_warning": _counted(lambda n: ngettext("还剩 {n} 分钟", "还剩 {n} 分钟", n)), "time_up": _("答题时间已到，正在自动交卷…"),
         "finished_time_up": _("答题时间已到，答卷已自动提交。"), "finished_other": _("答卷已结束（已交卷，或竞赛已结束）。"),
         "finished_submitted": _("答卷已提交。"),
-        "lost_answers": _("{n} 个答案未能在截止时间前保存到服务器。"),
+        "lost_answers": _counted(lambda n: ngettext("{n} 个答案未能在截止时间前保存到服务器。", "{n} 个答案未能在截止时间前保存到服务器。", n)),
         "rejected": _("第 {n} 题的答案未能保存：{message}"),
-        "switches": _("已记录离开答题页 {n} 次"), "switches_limit": _("已记录离开答题页 {n} 次，达到 {limit} 次将自动交卷"),
-        "pastes": _("已记录粘贴 {n} 次"),
+        "switches": _counted(lambda n: ngettext("已记录离开答题页 {n} 次", "已记录离开答题页 {n} 次", n)),
+        "switches_limit": _counted(lambda n: ngettext("已记录离开答题页 {n} 次，达到 {limit} 次将自动交卷", "已记录离开答题页 {n} 次，达到 {limit} 次将自动交卷", n)),
+        "pastes": _counted(lambda n: ngettext("已记录粘贴 {n} 次", "已记录粘贴 {n} 次", n)),
     }
 
 

@@ -60,7 +60,14 @@
     status: "",
   };
 
+  // A count message arrives as {one, other} (the language's forms); pick by params.n.
+  const PLURALS = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "zh-CN") : null;
+
   function fmt(text, params) {
+    if (text && typeof text === "object") {
+      const n = Number(params && params.n);
+      text = (PLURALS ? PLURALS.select(n) : (n === 1 ? "one" : "other")) === "one" ? text.one : text.other;
+    }
     return String(text || "").replace(/\{(\w+)\}/g, (all, name) => (params && name in params ? String(params[name]) : all));
   }
 
@@ -401,8 +408,8 @@
     item.navButton.textContent = item.q.position + (marked ? " ⚑" : "");
     item.navButton.classList.toggle("answered", answered);
     item.navButton.classList.toggle("marked", marked);
-    item.navButton.setAttribute("aria-label", fmt(M.nav_item, {
-      n: item.q.position, state: (answered ? M.answered : M.unanswered) + (marked ? "，" + M.marked : ""),
+    item.navButton.setAttribute("aria-label", fmt(marked ? M.nav_item_marked : M.nav_item, {
+      n: item.q.position, state: answered ? M.answered : M.unanswered,
     }));
     item.markButton.setAttribute("aria-pressed", marked ? "true" : "false");
   }

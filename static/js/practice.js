@@ -30,7 +30,14 @@
   let submitting = false;
   let pending = 0;
 
+  // A count message arrives as {one, other} (the language's forms); pick by values.n.
+  const plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "zh-CN") : null;
+
   function fill(template, values) {
+    if (template && typeof template === "object") {
+      const n = Number(values.n);
+      template = (plurals ? plurals.select(n) : (n === 1 ? "one" : "other")) === "one" ? template.one : template.other;
+    }
     return String(template || "").replace(/\{(\w+)\}/g, (_m, k) => (k in values ? values[k] : ""));
   }
 

@@ -203,7 +203,7 @@ def test_the_same_contest_in_english_submitted_by_hand(browser, live_server, liv
     page.get_by_role("button", name="Submit", exact=True).click()
     dialog = page.locator("#submit-dialog")
     expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text("7 question(s) not answered yet")
+    expect(dialog).to_contain_text("7 questions not answered yet")
     dialog.get_by_role("button", name="Submit your paper").click()
     page.wait_for_url("**/result")
     expect(page.get_by_role("heading", name="My result")).to_be_visible()

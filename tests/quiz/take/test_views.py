@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import timedelta
 
@@ -392,3 +393,35 @@ def test_the_leaderboard_finalises_unsubmitted_attempts_at_close(session, sign_i
     assert world.zz[2].name in page
     session.expire_all()
     assert session.get(Attempt, attempt.id).finalised_by == "close"
+
+
+EN = {"Accept-Language": "en"}
+
+
+def test_the_english_notice_counts_in_english_singular_and_plural(session, sign_in, world):
+    one = make_contest(session, make_paper(session, world.bank, questions=world.questions[:1]), now=T0, time_limit_minutes=1,
+                       attempts_allowed=2, counts="best", eligible_unit_ids=[world.units["郑州"].id])
+    many = make_contest(session, make_paper(session, world.bank, questions=world.questions[:2]), now=T0, time_limit_minutes=30,
+                        attempts_allowed=3, counts="last", eligible_unit_ids=[world.units["郑州"].id])
+    session.commit()
+    client = sign_in("zz0")
+    page = html.unescape(_text(client.get(f"/contests/{one.id}", headers=EN)))
+    assert "1 minute<" in page and "1 question," in page and "Up to 2 attempts; the best one counts" in page
+    assert "1 minutes" not in page and "1 questions" not in page and "(s)" not in page
+    page = html.unescape(_text(client.get(f"/contests/{many.id}", headers=EN)))
+    assert "30 minutes<" in page and "2 questions," in page and "Up to 3 attempts; the last one counts" in page
+    page = html.unescape(_text(client.get(f"/contests/{many.id}")))
+    assert "可作答 3 次，取最后一次成绩" in page and "30 分钟" in page
+
+
+def test_the_attempt_script_gets_both_english_forms_of_its_count_messages(session, sign_in, world, contest):
+    client = sign_in("zz0")
+    location = _start(client, contest.id).location
+    page = _text(client.get(location, headers=EN))
+    messages = json.loads(html.unescape(re.search(r"data-messages='([^']*)'", page).group(1)))
+    assert messages["time_warning"] == {"one": "{n} minute left", "other": "{n} minutes left"}
+    assert messages["confirm_unanswered"]["one"].startswith("{n} question not answered yet")
+    assert messages["nav_item_marked"] == "Question {n}: {state}, marked"
+    assert not any("(s)" in str(m) for m in messages.values())
+    chinese = json.loads(html.unescape(re.search(r"data-messages='([^']*)'", _text(client.get(location))).group(1)))
+    assert chinese["time_warning"] == {"one": "还剩 {n} 分钟", "other": "还剩 {n} 分钟"}
