@@ -105,3 +105,28 @@ def test_the_catalog_covers_every_message_in_the_source(catalog, extracted_ids):
 def test_the_login_page_is_sign_in(catalog):
     assert catalog.get("登录").string == "Sign in"
     assert catalog.get("退出登录").string == "Sign out"
+
+
+def test_plural_messages_have_an_english_singular_and_plural(messages):
+    """ngettext messages: English needs a form for one and one for many (not "1 row(s)")."""
+    plural = [m for m in messages if isinstance(m.id, tuple) and _translated(m)]
+    assert plural, "no plural messages in the catalog"
+    same = [m.id[0] for m in plural if len(_strings(m)) != 2 or _strings(m)[0] == _strings(m)[1] or "(s)" in "".join(_strings(m))]
+    assert not same, "Plural messages whose English forms are missing or identical:\n" + "\n".join(f"  {i}" for i in same)
+
+
+def test_the_english_sessions_page_punctuates_in_english(client, session):
+    """Full-width （）：， belong inside the Chinese message, so English shows "Address: …", never "Address：…"."""
+    from tests.factories import make_province, make_user
+    from tests.quiz.conftest import Auth
+
+    units = make_province(session)
+    make_user(session, "sessions_en", units["金水"])
+    session.commit()
+    assert Auth(client).login("sessions_en").status_code == 302
+    page = client.get("/account/sessions", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Address: 127.0.0.1 · Signed in " in page and "Last used " in page
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    assert not re.search(r"[（）：，；]", main), re.findall(r".{20}[（）：，；].{20}", main)
+    chinese = client.get("/account/sessions").get_data(as_text=True)
+    assert "地址：127.0.0.1 · 登录于 " in chinese
