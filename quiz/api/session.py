@@ -45,6 +45,9 @@ def create_session():
     if result.user is None:
         if result.error == "inactive":
             return error("inactive", _("该账号已停用，请联系本单位管理员"), 401)
+        if result.error == "expired":
+            return error("initial_password_expired",
+                         _("您的初始密码已过期，不能再用于登录。请联系本单位管理员，为您重新设置初始密码。"), 401)
         return error("invalid_credentials", _("账号或密码不正确"), 401)
     record_login(restart_as_writer(), result.user)
     start_session(result.user)

@@ -62,7 +62,10 @@ def test_an_initial_password_signs_in_for_14_days_then_is_refused_with_a_clear_m
     response, page = _sign_in(app, "newcomer")
     assert response.status_code == 401 and EXPIRED in page
     api = app.test_client().post("/api/v1/session", json={"username": "newcomer", "password": INITIAL})
-    assert api.status_code == 401  # nor through the JSON sign-in
+    assert api.status_code == 401  # nor through the JSON sign-in, which says why as well
+    assert api.get_json()["error"] == {"code": "initial_password_expired", "message": EXPIRED}
+    wrong = app.test_client().post("/api/v1/session", json={"username": "newcomer", "password": "Wrong#Mima2026"})
+    assert wrong.get_json()["error"]["code"] == "invalid_credentials"
 
 
 def test_the_number_of_days_is_configured(app, people, days_later):
