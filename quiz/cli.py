@@ -1,6 +1,7 @@
 """The ``quiz`` console script: a Flask CLI group over create_app (``flask --app wsgi`` works too)."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +46,13 @@ def upgrade_database(url: str | None = None) -> None:
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(1)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` readable and writable by its owner only (it holds passwords), never overwriting."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
 
 
 def register_commands(app: Flask) -> None:
@@ -100,15 +108,25 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("import-users")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     @click.option("--as", "actor_name", required=True, help="The admin account the import is done as (its reach applies).")
-    @click.option("--initial-password", required=True, help="Initial password for new accounts (changed at first login).")
+    @click.option("--passwords-out", type=click.Path(dir_okay=False),
+                  help="Where to write the new accounts' generated initial passwords (xlsx, readable by you only).")
+    @click.option("--initial-password", help="One typed initial password for every new account instead (weaker).")
     @click.option("--dry-run", is_flag=True)
     @with_appcontext
-    def import_users_command(path, actor_name, initial_password, dry_run):
-        """Import a roster (xlsx or csv: 账号, 姓名, 单位, 职务, 手机, 角色); all rows or none."""
+    def import_users_command(path, actor_name, passwords_out, initial_password, dry_run):
+        """Import a roster (xlsx or csv: 账号, 姓名, 单位, 职务, 手机, 角色); all rows or none.
+
+        Each new account gets a generated initial password, written once to --passwords-out (an xlsx
+        created readable by its owner only; nothing else keeps them), or --initial-password for all.
+        """
         from quiz.accounts import roster
         from quiz.accounts.services import find_by_username
         from quiz.db import new_session
 
+        if not dry_run and bool(passwords_out) == bool(initial_password):
+            _fail("请用 --passwords-out 文件.xlsx 接收为新账号生成的初始密码，或用 --initial-password 为所有新账号设置同一个密码（二选一）")
+        if passwords_out and Path(passwords_out).exists():
+            _fail(f"{passwords_out} 已存在：初始密码清单不会覆盖已有文件，请换一个文件名")
         data = Path(path).read_bytes()
         with new_session() as s, s.begin():
             actor = find_by_username(s, actor_name)
@@ -129,11 +147,16 @@ def register_commands(app: Flask) -> None:
                 s.rollback()
                 return
             try:
-                outcome = roster.apply(s, actor, result, initial_password)
+                outcome = roster.apply(s, actor, result, initial_password or None)
             except BankError as exc:
                 s.rollback()
                 _fail(str(exc))
-            click.echo(f"导入完成：新增 {outcome.created} 人，更新 {outcome.updated} 人。")
+            if passwords_out:
+                _write_private(Path(passwords_out), roster.issued_passwords_xlsx(outcome.issued))
+        click.echo(f"导入完成：新增 {outcome.created} 人，更新 {outcome.updated} 人。")
+        if passwords_out:
+            click.echo(f"{len(outcome.issued)} 个新账号的初始密码已写入 {passwords_out}（仅本人可读）；"
+                       "请分发后删除该文件，系统不保留副本。")
 
     from quiz.bank.cli import register as register_bank_commands  # the bank's import-bank, export-bank
 

@@ -157,6 +157,27 @@ def test_import_users_command_refuses_bad_file_and_imports_good_one(session, adm
     assert "新增 3 人" in result.output
 
 
+def test_import_users_command_generates_passwords_into_a_file_only_its_owner_can_read(session, admin, app, tmp_path):
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(xlsx([HEADER, *GOOD_ROWS]))
+    runner = app.test_cli_runner()
+    neither = runner.invoke(args=["import-users", str(good), "--as", "admin"])
+    assert neither.exit_code == 1 and "--passwords-out" in neither.output
+    out = tmp_path / "初始密码.xlsx"
+    result = runner.invoke(args=["import-users", str(good), "--as", "admin", "--passwords-out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "新增 3 人" in result.output and "仅本人可读" in result.output
+    assert out.stat().st_mode & 0o777 == 0o600
+    rows = list(load_workbook(out).worksheets[0].iter_rows(values_only=True))
+    assert rows[0][:3] == ("账号", "姓名", "初始密码") and len(rows) == 4
+    passwords = {row[0]: row[2] for row in rows[1:]}
+    assert len(set(passwords.values())) == 3  # one each, not one for all
+    for username, password in passwords.items():
+        assert Auth(app.test_client()).login(username, password).status_code == 302
+    again = runner.invoke(args=["import-users", str(good), "--as", "admin", "--passwords-out", str(out)])
+    assert again.exit_code == 1 and "已存在" in again.output  # never overwrites a list not yet handed out
+
+
 def test_a_city_admin_imports_into_their_own_subtree_by_full_or_relative_path(session):
     """The units above a city admin are outside their reach, yet a full path from the top (as
     their template writes it) must resolve; so must one starting at their own unit. Anything
