@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
+from typing import Any
 
 from flask import current_app, jsonify
 from flask_babel import gettext as _
@@ -106,3 +107,24 @@ def commit_or_error() -> None:
         log.exception("commit failed")
         session.rollback()
         raise CommitFailed() from None
+
+
+def finalise_after_close(contest, moment: datetime, *, commit: Callable[[], None] | None = None) -> tuple[Any, int]:
+    """(the request's session, how many attempts were finalised): once ``contest`` has closed, the
+    first page or API call that shows its figures finalises, in a write transaction of its own,
+    the attempts whose deadline ended them unsubmitted (graded with what was saved in time), so
+    results, leaderboards, reports and item analysis never count someone as still 进行中.
+    ``commit`` replaces ``session.commit`` (the JSON API passes ``commit_or_error``)."""
+    from sqlalchemy import exists, select
+
+    from quiz.contests.attempts import finalise_expired
+    from quiz.contests.models import Attempt
+
+    session = get_session()
+    if contest.phase(moment) not in ("closed", "archived") or not session.scalar(
+            select(exists().where(Attempt.contest_id == contest.id, Attempt.status == "in_progress"))):
+        return session, 0
+    session = start_write()
+    finalised = finalise_expired(session, now=moment, grace_seconds=grace_seconds(), contest_id=contest.id, how="close")
+    (commit or session.commit)()
+    return session, finalised

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from question_bank.messages import N_
 from quiz.api import bp
-from quiz.api.common import commit_or_error, error, grace_seconds, login_required_json, now, start_write, user
+from quiz.api.common import (
+    commit_or_error,
+    error,
+    finalise_after_close,
+    grace_seconds,
+    login_required_json,
+    now,
+    start_write,
+    user,
+)
 from quiz.contests import attempts as svc
 from quiz.contests.errors import ContestError
 from quiz.contests.leaderboard import (
@@ -200,12 +208,7 @@ def leaderboard(contest_id: int):
     if contest is None or contest.status == "draft" or not can_view_leaderboard(session, contest, user(), now=moment):
         raise ContestError("not_found", N_("排行榜不存在或尚未公开"))
     phase = contest.phase(moment)
-    finalised = 0
-    if phase in ("closed", "archived") and session.scalar(
-            select(exists().where(Attempt.contest_id == contest.id, Attempt.status == "in_progress"))):
-        start_write()  # at close: finalise what the deadline ended, so the figures are final
-        finalised = svc.finalise_expired(session, now=moment, grace_seconds=grace_seconds(), contest_id=contest.id, how="close")
-        commit_or_error()
+    session, finalised = finalise_after_close(contest, moment, commit=commit_or_error)
     limit = min(max(request.args.get("limit", 100, type=int) or 100, 1), 1000)
     ttl = current_app.config.get("LEADERBOARD_CACHE_SECONDS", DEFAULT_TTL_SECONDS)
     # The phase is in the key, so the first read after close never sees a figure cached while running.

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -31,11 +31,11 @@ from question_bank.models import Bank, Question, Subject
 from question_bank.services import banks_visible_to, can_use_bank, search_questions
 from quiz.accounts.models import OrgUnit
 from quiz.accounts.scope import units_in_reach
-from quiz.api.common import grace_seconds, now
+from quiz.api.common import finalise_after_close, now
 from quiz.audit.services import record
 from quiz.auth.access import role_required
 from quiz.contests import papers as paper_rules
-from quiz.contests.attempts import extend_attempt, finalise_expired
+from quiz.contests.attempts import extend_attempt
 from quiz.contests.errors import ContestError
 from quiz.contests.item_analysis import contest_item_analysis
 from quiz.contests.item_analysis import export_rows as export_item_rows
@@ -736,15 +736,10 @@ def _totals(units: list[dict[str, Any]]) -> dict[str, Any]:
 @bp.route("/contests/<int:contest_id>/results")
 @role_required("organizer")
 def contest_results(contest_id: int):
-    s = get_session()
     contest = _contest(contest_id)
     moment = now()
     phase = contest.phase(moment)
-    if phase in ("closed", "archived") and s.scalar(
-            select(exists().where(Attempt.contest_id == contest.id, Attempt.status == "in_progress"))):
-        s = _write_session()  # after close: finalise what the deadline ended, so the figures are final
-        finalise_expired(s, now=moment, grace_seconds=grace_seconds(), contest_id=contest.id, how="close")
-        s.commit()
+    s, _finalised = finalise_after_close(contest, moment)
     rows = [dict(r, submitted=datetime.fromisoformat(r["submitted_at"].rstrip("Z")) if r["submitted_at"] else None)
             for r in contest_leaderboard(s, contest, limit=LEADERBOARD_LIMIT)]
     units = unit_standings(s, contest)
@@ -756,17 +751,10 @@ def contest_results(contest_id: int):
 
 
 def _finalised_after_close(contest: Contest):
-    """The request's session, after finalising (graded with what was saved in time) the attempts
-    whose time ran out once the contest has closed, as the results page does: else an attempt that
-    expired unsubmitted would be missing from the statistics until someone opened the results."""
-    s = get_session()
-    moment = now()
-    if contest.phase(moment) in ("closed", "archived") and s.scalar(
-            select(exists().where(Attempt.contest_id == contest.id, Attempt.status == "in_progress"))):
-        s = _write_session()
-        finalise_expired(s, now=moment, grace_seconds=grace_seconds(), contest_id=contest.id, how="close")
-        s.commit()
-    return s
+    """The request's session, after finalising the attempts whose time ran out once the contest has
+    closed: else an attempt that expired unsubmitted would be missing from the statistics until
+    someone opened the results."""
+    return finalise_after_close(contest, now())[0]
 
 
 @bp.route("/contests/<int:contest_id>/items")

@@ -7,15 +7,14 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from question_bank.messages import N_
-from quiz.api.common import grace_seconds, now
+from quiz.api.common import finalise_after_close, now
 from quiz.accounts.scope import units_in_reach
 from quiz.auth.access import role_required
-from quiz.contests.attempts import finalise_expired
 from quiz.contests.models import Attempt, Contest
-from quiz.db import get_session, restart_as_writer
+from quiz.db import get_session
 from quiz.i18n import local_time
 from quiz.reports import bp, charts
 from quiz.reports.exporting import csv_response, xlsx_response
@@ -61,12 +60,8 @@ def _contest(contest_id: int) -> Contest:
         contest = get_reportable_contest(session, _actor(), contest_id)
     except NotInReach:
         abort(404)
-    moment = now()
-    if contest.phase(moment) in ("closed", "archived") and session.scalar(
-            select(exists().where(Attempt.contest_id == contest.id, Attempt.status == "in_progress"))):
-        session = restart_as_writer()
-        finalise_expired(session, now=moment, grace_seconds=grace_seconds(), contest_id=contest.id, how="close")
-        session.commit()
+    session, finalised = finalise_after_close(contest, now())
+    if finalised:
         contest = session.get(Contest, contest_id)
     return contest
 

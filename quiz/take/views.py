@@ -17,11 +17,11 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from question_bank.grading import MAX_BLANK_CHARS, MAX_SHORT_ANSWER_CHARS
-from quiz.api.common import grace_seconds, now, start_write
+from quiz.api.common import finalise_after_close, grace_seconds, now, start_write
 from quiz.auth.access import role_required
 from quiz.contests import attempts as svc
 from quiz.contests.api import leaderboard_cache  # the API's cache: the page and the API share entries
@@ -208,12 +208,7 @@ def leaderboard(contest_id: int):
     if contest is None or contest.status == "draft" or not can_view_leaderboard(session, contest, _user(), now=moment):
         abort(404)
     phase = contest.phase(moment)
-    finalised = 0
-    if phase in ("closed", "archived") and session.scalar(
-            select(exists().where(Attempt.contest_id == contest.id, Attempt.status == "in_progress"))):
-        session = start_write()  # at close: finalise what the deadline ended, so the figures are final
-        finalised = svc.finalise_expired(session, now=moment, grace_seconds=grace_seconds(), contest_id=contest.id, how="close")
-        session.commit()
+    session, finalised = finalise_after_close(contest, moment)
     ttl = current_app.config.get("LEADERBOARD_CACHE_SECONDS", DEFAULT_TTL_SECONDS)
     body = cached(leaderboard_cache(), f"contest-leaderboard:{contest.id}:{phase}:{LEADERBOARD_ROWS}", ttl, lambda: {
         "rows": contest_leaderboard(session, contest, limit=LEADERBOARD_ROWS),
