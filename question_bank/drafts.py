@@ -88,7 +88,15 @@ _RESULT_VERSION = 1
 
 
 def _message_json(message: Message) -> list:
-    return [message.template, message.params]
+    """[template, params]; a parameter that is a Message (a type's name) is kept as {"message": …}."""
+    return [message.template, {k: {"message": _message_json(v)} if isinstance(v, Message) else v
+                               for k, v in message.params.items()}]
+
+
+def _message_from_json(data: list) -> Message:
+    template, params = data
+    return Message(template, {k: _message_from_json(v["message"]) if isinstance(v, dict) and "message" in v else v
+                              for k, v in params.items()})
 
 
 def result_to_json(result: ParseResult) -> dict[str, Any]:
@@ -119,8 +127,8 @@ def result_from_json(data: dict[str, Any]) -> ParseResult:
             for t, stem, options, answer, explanation, difficulty, points, subject, points_list, source, line, category
             in data["drafts"]
         ]
-        problems = [Problem(line, Message(template, params)) for line, (template, params) in data["problems"]]
-        skipped = [Skipped(line, kind, Message(template, params)) for line, kind, (template, params) in data["skipped"]]
+        problems = [Problem(line, _message_from_json(message)) for line, message in data["problems"]]
+        skipped = [Skipped(line, kind, _message_from_json(message)) for line, kind, message in data["skipped"]]
         return ParseResult(data["format"], drafts, problems, skipped)
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a kept parse result: {exc}") from exc

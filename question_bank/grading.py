@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from question_bank.answers import fold
 from question_bank.drafts import MAX_OPTIONS, OPTION_KEYS, QUESTION_TYPES
-from question_bank.messages import BankError, N_
+from question_bank.messages import BankError, N_, listing
 
 MAX_BLANK_CHARS = 500
 MAX_SHORT_ANSWER_CHARS = 5000
@@ -395,4 +395,4 @@ def _by_type(registry: dict[str, Any], qtype: str) -> Any:
         return registry[qtype]
     except (KeyError, TypeError):
         raise BankError(N_("未知题型“%(type)s”，应为 %(types)s 之一"), type=qtype,
-                        types="、".join(QUESTION_TYPES)) from None
+                        types=listing(QUESTION_TYPES)) from None

@@ -9,8 +9,12 @@ from question_bank.messages import Message
 
 
 def translate(message: Message) -> str:
-    """A library Message in the user's language (its template is the msgid)."""
-    return gettext(message.template, **message.params) if message.params else gettext(message.template)
+    """A library Message in the user's language (its template is the msgid). A parameter that is
+    itself a Message (a question type's name, a list) is translated first, so "A 单选 question"
+    cannot happen."""
+    if not message.params:
+        return gettext(message.template)
+    return gettext(message.template, **{k: translate(v) if isinstance(v, Message) else v for k, v in message.params.items()})
 
 
 def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:

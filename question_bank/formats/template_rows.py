@@ -349,6 +349,13 @@ class RowReader:
 
 
 _LABEL = answers.TYPE_LABELS
+# A type named inside a sentence: a message of its own, so English says "a single-choice question".
+_NAMED = {"single": N_("单选题"), "multiple": N_("多选题"), "true_false": N_("判断题"),
+          "fill_blank": N_("填空题"), "short_answer": N_("简答题")}
+
+
+def _named(qtype: str) -> Message:
+    return Message(_NAMED[qtype])
 
 
 def _answer_for(qtype: str, stem: str, options: list[str], answer_text: str, keywords_text: str,
@@ -357,10 +364,10 @@ def _answer_for(qtype: str, stem: str, options: list[str], answer_text: str, key
     if not answer_text:
         raise BankError(N_("缺少答案"))
     if keywords_text and qtype != "short_answer":
-        raise BankError(N_("只有简答题使用关键词列，本题是%(type)s题"), type=_LABEL[qtype])
+        raise BankError(N_("只有简答题使用关键词列，本题是%(type)s"), type=_named(qtype))
     if qtype in ("single", "multiple"):
         if len(options) < 2:
-            raise BankError(N_("%(type)s题至少需要两个选项（选项A、选项B）"), type=_LABEL[qtype])
+            raise BankError(N_("%(type)s至少需要两个选项（选项A、选项B）"), type=_named(qtype))
         letters = answers.parse_choice_letters(answer_text, option_count=len(options))
         if qtype == "single":
             if len(letters) != 1:
@@ -374,7 +381,7 @@ def _answer_for(qtype: str, stem: str, options: list[str], answer_text: str, key
             return _true_false_with_options(options, answer_text), []
         return answers.parse_true_false(answer_text), []
     if options:
-        raise BankError(N_("%(type)s题不使用选项列，请检查题型是否填错"), type=_LABEL[qtype])
+        raise BankError(N_("%(type)s不使用选项列，请检查题型是否填错"), type=_named(qtype))
     if qtype == "fill_blank":
         blanks = answers.count_blanks(stem)
         if blanks == 0:

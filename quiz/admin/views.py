@@ -186,7 +186,8 @@ def user_new():
             return render_template("admin/user_form.html", form=form, user=None), 422
         if form.generate.data:
             return _show_issued_password(user, password, _("已创建账号 %(u)s", u=user.username))
-        flash(_("已创建账号 %(u)s；初始密码 %(d)d 天内有效，首次登录时需修改", u=user.username, d=current_app.config["INITIAL_PASSWORD_DAYS"]), "success")
+        flash(ngettext("已创建账号 %(u)s；初始密码 %(num)d 天内有效，首次登录时需修改", "已创建账号 %(u)s；初始密码 %(num)d 天内有效，首次登录时需修改",
+                       current_app.config["INITIAL_PASSWORD_DAYS"], u=user.username), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -229,7 +230,8 @@ def user_reset_password(user_id: int):
         return redirect(url_for("admin.user_edit", user_id=user.id))
     if form.generate.data:
         return _show_issued_password(user, password, _("已重置 %(u)s 的密码；其已登录的设备均已退出", u=user.username))
-    flash(_("已重置密码；%(u)s 需在 %(d)d 天内登录并修改密码", u=user.username, d=current_app.config["INITIAL_PASSWORD_DAYS"]), "success")
+    flash(ngettext("已重置密码；%(u)s 需在 %(num)d 天内登录并修改密码", "已重置密码；%(u)s 需在 %(num)d 天内登录并修改密码",
+                   current_app.config["INITIAL_PASSWORD_DAYS"], u=user.username), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
@@ -279,7 +281,8 @@ def user_end_sessions(user_id: int):
     except BankError as exc:
         flash(translate(exc.message), "error")
         return redirect(url_for("admin.user_edit", user_id=user.id))
-    flash(_("已结束 %(u)s 的 %(n)d 个登录；对方需要重新登录", u=user.username, n=ended), "success")
+    flash(ngettext("已结束 %(u)s 的 %(num)d 个登录；对方需要重新登录", "已结束 %(u)s 的 %(num)d 个登录；对方需要重新登录", ended,
+                   u=user.username), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
@@ -300,9 +303,9 @@ def end_all_sessions_in_reach():
         abort(400)
     ended = end_sessions_in_reach(restart_as_writer(), current_user, session_limits(),
                                   keep_row_id=current_user.signed_in_session.id, ip=_ip())
-    flash(ngettext("已结束 %(num)d 个登录，涉及 %(users)d 人；他们需要重新登录。您本人在这台设备上的登录保留。",
-                   "已结束 %(num)d 个登录，涉及 %(users)d 人；他们需要重新登录。您本人在这台设备上的登录保留。",
-                   ended.sessions, users=ended.users), "success")
+    flash(ngettext("已结束 %(num)d 个登录，涉及 %(people)s；他们需要重新登录。您本人在这台设备上的登录保留。",
+                   "已结束 %(num)d 个登录，涉及 %(people)s；他们需要重新登录。您本人在这台设备上的登录保留。",
+                   ended.sessions, people=ngettext("%(num)d 人", "%(num)d 人", ended.users)), "success")
     return redirect(url_for("admin.sessions"))
 
 
@@ -355,7 +358,8 @@ def _hand_over_roster_passwords(outcome: roster.RosterResult):
     and no second request can fetch it. The import commits before this answer leaves (quiz.db);
     if the commit fails, the error page replaces it and nobody sees passwords that do not work."""
     days = current_app.config["INITIAL_PASSWORD_DAYS"]
-    note = _("每人首次登录时必须修改初始密码；初始密码 %(d)d 天内有效。系统不保存初始密码明文，本名单无法再次下载，请妥善保管、逐人告知，用完销毁。", d=days)
+    note = ngettext("每人首次登录时必须修改初始密码；初始密码 %(num)d 天内有效。系统不保存初始密码明文，本名单无法再次下载，请妥善保管、逐人告知，用完销毁。",
+                    "每人首次登录时必须修改初始密码；初始密码 %(num)d 天内有效。系统不保存初始密码明文，本名单无法再次下载，请妥善保管、逐人告知，用完销毁。", days)
     data = base64.b64encode(roster.issued_passwords_xlsx(outcome.issued, note)).decode()
     response = make_response(render_template("admin/roster_done.html", outcome=outcome, days=days, href=f"data:{XLSX};base64,{data}"))
     response.headers["Cache-Control"] = "no-store"
@@ -366,7 +370,7 @@ def _hand_over_roster_passwords(outcome: roster.RosterResult):
 @role_required("admin")
 def roster_template():
     path = unit_path_names(current_user.org_unit)
-    return send_file(io.BytesIO(roster.template_bytes(path)), mimetype=XLSX, as_attachment=True, download_name="人员名单导入模板.xlsx")
+    return send_file(io.BytesIO(roster.template_bytes(path)), mimetype=XLSX, as_attachment=True, download_name=_("人员名单导入模板.xlsx"))
 
 
 # ---- audit log --------------------------------------------------------------------------

@@ -182,7 +182,7 @@ def import_confirm(bank_id: int):
 def template():
     from question_bank.formats import xlsx
 
-    return send_file(io.BytesIO(xlsx.template_bytes()), mimetype=XLSX, as_attachment=True, download_name="题库导入模板.xlsx")
+    return send_file(io.BytesIO(xlsx.template_bytes()), mimetype=XLSX, as_attachment=True, download_name=_("题库导入模板.xlsx"))
 
 
 @bp.route("/<int:bank_id>/export")

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -637,7 +637,8 @@ def _lifecycle(contest_id: int, operation):
 def contest_publish(contest_id: int):
     def publish(s, contest):
         publish_contest(s, _actor(), contest, now=now(), audit=_audit())
-        return _("竞赛已发布：已抽好 %(n)d 份试卷，开始时间一到干部即可作答", n=contest.variant_count)
+        return ngettext("竞赛已发布：已抽好 %(num)d 份试卷，开始时间一到干部即可作答",
+                        "竞赛已发布：已抽好 %(num)d 份试卷，开始时间一到干部即可作答", contest.variant_count)
 
     return _lifecycle(contest_id, publish)
 
@@ -647,7 +648,8 @@ def contest_publish(contest_id: int):
 def contest_close(contest_id: int):
     def close(s, contest):
         cut = close_contest(s, _actor(), contest, now=now(), audit=_audit())
-        return _("竞赛已提前结束；%(n)d 份正在作答的答卷已截止，将按已保存的答案自动交卷", n=cut)
+        return ngettext("竞赛已提前结束；%(num)d 份正在作答的答卷已截止，将按已保存的答案自动交卷",
+                        "竞赛已提前结束；%(num)d 份正在作答的答卷已截止，将按已保存的答案自动交卷", cut)
 
     return _lifecycle(contest_id, close)
 
@@ -712,8 +714,8 @@ def contest_extend(contest_id: int):
         extend_attempt(s, _actor(), attempt, minutes=form.minutes.data, now=now(), audit=_audit())
     except ContestError as exc:
         return _refused(exc, "manage.contest_live", contest_id=contest.id, **back)
-    flash(_("已延长 %(n)d 分钟；新的截止时间 %(deadline)s", n=form.minutes.data,
-            deadline=to_local(attempt.deadline).strftime("%H:%M")), "success")
+    flash(ngettext("已延长 %(num)d 分钟；新的截止时间 %(deadline)s", "已延长 %(num)d 分钟；新的截止时间 %(deadline)s", form.minutes.data,
+                   deadline=to_local(attempt.deadline).strftime("%H:%M")), "success")
     return redirect(url_for("manage.contest_live", contest_id=contest.id, **back))
 
 

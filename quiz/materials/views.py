@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
@@ -186,8 +186,10 @@ def index():
             flash(translate(exc.message), "error")
             status = 422
         else:
-            flash(_("已载入《%(title)s》：%(chapters)d 章，%(articles)d 条", title=outcome.material.title,
-                    chapters=outcome.edition.chapter_count, articles=outcome.edition.article_count), "success")
+            # Two counts, each a phrase of its own (ngettext) inside the one sentence.
+            flash(_("已载入《%(title)s》：%(chapters)s，%(articles)s", title=outcome.material.title,
+                    chapters=ngettext("%(num)d 章", "%(num)d 章", outcome.edition.chapter_count),
+                    articles=ngettext("%(num)d 条", "%(num)d 条", outcome.edition.article_count)), "success")
             return redirect(url_for("materials.reader", material_id=outcome.material.id))
     elif request.method == "POST":
         status = 422
@@ -297,10 +299,13 @@ def editions(material_id: int):
                 status = 422
             else:
                 summary = outcome.summary()
-                flash(_("已载入新版本“%(edition)s”：修改 %(changed)d 条，新增 %(added)d 条，删除 %(removed)d 条，条号变化 %(renumbered)d 条；%(flagged)d 道题需复核，%(followed)d 道题的出处已自动更新",
+                # The article counts read "label: number" in English (no plural); the two question
+                # counts are phrases of their own (ngettext), the ones the editions page shows.
+                flash(_("已载入新版本“%(edition)s”：修改 %(changed)d 条，新增 %(added)d 条，删除 %(removed)d 条，条号变化 %(renumbered)d 条；%(flagged)s，%(followed)s",
                         edition=outcome.edition.label, changed=summary.get("changed", 0), added=summary.get("added", 0),
                         removed=summary.get("removed", 0), renumbered=summary.get("renumbered", 0),
-                        flagged=outcome.flagged, followed=outcome.followed), "success")
+                        flagged=ngettext("%(num)d 道题需复核", "%(num)d 道题需复核", outcome.flagged),
+                        followed=ngettext("%(num)d 道题的出处已自动更新", "%(num)d 道题的出处已自动更新", outcome.followed)), "success")
                 return redirect(url_for("materials.report", edition_id=outcome.edition.id))
         else:
             status = 422
@@ -477,7 +482,7 @@ def generate(material_id: int):
         flash(translate(exc.message), "error")
     else:
         if created:
-            flash(_("已生成 %(n)d 道题目草稿，请逐题审核", n=len(created)), "success")
+            flash(ngettext("已生成 %(num)d 道题目草稿，请逐题审核", "已生成 %(num)d 道题目草稿，请逐题审核", len(created)), "success")
         else:
             flash(_("所选条款没有生成新的题目草稿（已生成过的不会重复生成）"), "info")
     return redirect(url_for("materials.drafts", material_id=material.id))

@@ -130,3 +130,9 @@ def test_the_english_sessions_page_punctuates_in_english(client, session):
     assert not re.search(r"[（）：，；]", main), re.findall(r".{20}[（）：，；].{20}", main)
     chinese = client.get("/account/sessions").get_data(as_text=True)
     assert "地址：127.0.0.1 · 登录于 " in chinese
+
+
+def test_no_english_translation_counts_with_a_parenthesised_plural(messages):
+    """A count is an ngettext message with two English forms (or worded without a plural), never "row(s)"."""
+    glued = [(_ids(m.id)[0], s) for m in messages for s in _strings(m) if re.search(r"[A-Za-z]\(s\)", s)]
+    assert not glued, "Translations with a parenthesised plural:\n" + "\n".join(f"  {i!r} -> {s!r}" for i, s in glued)
