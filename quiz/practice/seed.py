@@ -27,7 +27,7 @@ from question_bank.db import utcnow
 from question_bank.grading import normalize_response
 from question_bank.models import Bank, Question, QuestionVersion, mark_used
 from quiz.accounts.models import User
-from quiz.practice import review, services as svc
+from quiz.practice import mock_exams, review, services as svc
 from quiz.practice.models import MockPaper, PracticeAnswer, PracticeItem, PracticeSet, ReviewEntry
 
 SEED = 2026
@@ -196,7 +196,7 @@ def _seed_mock(session: Session, cadres: list[User], bank: Bank, now: datetime, 
     session.flush()
     for k, user in enumerate(cadres):
         start = _at(6 - k, 20, 10, now)
-        practice_set = svc.start_mock(session, user, now=start, mock_paper=mock_paper, rng=rng)
+        practice_set = mock_exams.start_mock(session, user, now=start, mock_paper=mock_paper, rng=rng)
         attempt = session.get(attempts.Attempt, practice_set.attempt_id)
         moment = start
         shown = {q: (order, version) for q, order, version in session.execute(
@@ -208,4 +208,4 @@ def _seed_mock(session: Session, cadres: list[User], bank: Bank, now: datetime, 
             value = attempts.to_display(version.type, _answer(version, rng.random() < 0.7, rng), order)
             attempts.save_response(session, user, attempt, question_id, value, now=moment)
         attempts.submit_attempt(session, user, attempt, now=moment + timedelta(seconds=30))
-        svc.absorb_mock(session, user, attempt, now=moment + timedelta(seconds=31))
+        mock_exams.absorb_mock(session, user, attempt, now=moment + timedelta(seconds=31))

@@ -34,7 +34,7 @@ from quiz.contests.errors import ContestError
 from quiz.contests.models import Paper
 from quiz.db import get_session
 from quiz.i18n import translate
-from quiz.practice import bp, review, services as svc, stats
+from quiz.practice import bp, mock_exams, review, services as svc, stats
 from quiz.practice.forms import MockPaperForm, RandomForm
 from quiz.practice.models import PracticeItem
 
@@ -139,7 +139,7 @@ def index():
     user = _user()
     return render_template(
         "practice/index.html", home=practice_home(), recent=svc.recent_sets(s, user),
-        open_mock=svc.open_mock(s, user, now=moment),
+        open_mock=mock_exams.open_mock(s, user, now=moment),
     )
 
 
@@ -451,7 +451,7 @@ def _own_mock(mock_id: int):
     """My mock exam (attempt, set), finalised first if its deadline and the grace have passed."""
     s = get_session()
     try:
-        attempt, practice_set = svc.get_mock(s, _user(), mock_id)
+        attempt, practice_set = mock_exams.get_mock(s, _user(), mock_id)
     except svc.PracticeError:
         abort(404)
     moment = now()
@@ -468,9 +468,9 @@ def mock_index():
     s = get_session()
     moment = now()
     user = _user()
-    return render_template("practice/mock_index.html", contests=svc.mock_contests(s, user, now=moment),
-                           papers=svc.mock_papers(s, user), history=svc.mock_history(s, user),
-                           open_mock=svc.open_mock(s, user, now=moment))
+    return render_template("practice/mock_index.html", contests=mock_exams.mock_contests(s, user, now=moment),
+                           papers=mock_exams.mock_papers(s, user), history=mock_exams.mock_history(s, user),
+                           open_mock=mock_exams.open_mock(s, user, now=moment))
 
 
 @bp.route("/mock/start", methods=["POST"])
@@ -483,11 +483,11 @@ def mock_start():
     paper_id = request.form.get("mock_paper_id", type=int)
     contest = mock_paper = None
     if contest_id is not None:
-        contest = next((c for c in svc.mock_contests(s, user, now=moment) if c.id == contest_id), None)
+        contest = next((c for c in mock_exams.mock_contests(s, user, now=moment) if c.id == contest_id), None)
         if contest is None:
             abort(404)
     elif paper_id is not None:
-        mock_paper = next((p for p in svc.mock_papers(s, user) if p.id == paper_id), None)
+        mock_paper = next((p for p in mock_exams.mock_papers(s, user) if p.id == paper_id), None)
         if mock_paper is None:
             abort(404)
     else:
@@ -495,7 +495,7 @@ def mock_start():
         return redirect(url_for("practice.mock_index"))
     start_write()
     try:
-        practice_set = svc.start_mock(s, user, now=moment, contest=contest, mock_paper=mock_paper)
+        practice_set = mock_exams.start_mock(s, user, now=moment, contest=contest, mock_paper=mock_paper)
     except svc.PracticeError as exc:
         return _error(exc, url_for("practice.mock_index"))
     return redirect(url_for("practice.mock_take", mock_id=practice_set.attempt_id))
@@ -560,7 +560,7 @@ def mock_submit(mock_id: int):
                     break  # what was saved in time is graded
                 flash(translate(exc.message), "error")
         attempt_svc.submit_attempt(s, user, attempt, now=moment, grace_seconds=grace_seconds())
-        svc.absorb_mock(s, user, attempt, now=moment)
+        mock_exams.absorb_mock(s, user, attempt, now=moment)
     return redirect(url_for("practice.mock_result", mock_id=attempt.id))
 
 
@@ -574,11 +574,11 @@ def mock_result(mock_id: int):
     if practice_set is None or practice_set.finished_at is None:
         s.commit()
         start_write()
-        svc.absorb_mock(s, _user(), attempt, now=now())
+        mock_exams.absorb_mock(s, _user(), attempt, now=now())
         s.commit()
-        practice_set = svc.get_mock(s, _user(), attempt.id)[1]
+        practice_set = mock_exams.get_mock(s, _user(), attempt.id)[1]
     return render_template("practice/mock_result.html", attempt=attempt, practice_set=practice_set,
-                           items=svc.mock_review(s, attempt), book=svc.book_size(s, _user(), now=now()))
+                           items=mock_exams.mock_review(s, attempt), book=svc.book_size(s, _user(), now=now()))
 
 
 # ---- practice papers (organizers) -----------------------------------------------------------------
@@ -594,7 +594,7 @@ def papers():
     s = get_session()
     user = _user()
     form = MockPaperForm()
-    available = svc.manageable_papers(s, user)
+    available = mock_exams.manageable_papers(s, user)
     form.paper_id.choices = [(p.id, p.title) for p in available]
     units = units_in_reach(s, user, include_inactive=False)
     form.org_unit_id.choices = [(u.id, "　" * (u.depth - units[0].depth) + u.name) for u in units] if units else []
@@ -604,14 +604,14 @@ def papers():
         start_write()
         paper = s.get(Paper, form.paper_id.data)
         try:
-            mock_paper = svc.create_mock_paper(s, user, paper=paper, title=form.title.data, time_limit_minutes=form.time_limit_minutes.data,
+            mock_paper = mock_exams.create_mock_paper(s, user, paper=paper, title=form.title.data, time_limit_minutes=form.time_limit_minutes.data,
                                                org_unit_id=form.org_unit_id.data, now=now(), audit=_audit())
         except svc.PracticeError as exc:
             return _error(exc, url_for("practice.papers"))
         flash(_("已开放模拟试卷“%(title)s”", title=mock_paper.title), "success")
         return redirect(url_for("practice.papers"))
     unit_names = {u.id: u.name for u in units}
-    return render_template("practice/papers.html", form=form, rows=svc.manageable_mock_papers(s, user), unit_names=unit_names,
+    return render_template("practice/papers.html", form=form, rows=mock_exams.manageable_mock_papers(s, user), unit_names=unit_names,
                            paper_titles={p.id: p.title for p in available}), 422 if request.method == "POST" else 200
 
 
@@ -620,9 +620,9 @@ def papers():
 def paper_toggle(mock_paper_id: int):
     s = start_write()
     try:
-        mock_paper = svc.get_manageable_mock_paper(s, _user(), mock_paper_id)
+        mock_paper = mock_exams.get_manageable_mock_paper(s, _user(), mock_paper_id)
     except svc.PracticeError:
         abort(404)
-    svc.set_mock_paper_active(s, _user(), mock_paper, not mock_paper.active, audit=_audit())
+    mock_exams.set_mock_paper_active(s, _user(), mock_paper, not mock_paper.active, audit=_audit())
     flash(_("已开放") if mock_paper.active else _("已停止开放"), "success")
     return redirect(url_for("practice.papers"))

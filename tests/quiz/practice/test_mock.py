@@ -14,7 +14,7 @@ from quiz.contests import attempts, leaderboard as lb
 from quiz.contests.errors import ContestError
 from quiz.contests.models import Attempt, AttemptQuestion
 from quiz.contests.services import contests_for
-from quiz.practice import services as svc, stats
+from quiz.practice import mock_exams, services as svc, stats
 from quiz.practice.models import MockPaper, ReviewEntry
 from tests.factories import make_contest, make_paper, make_question
 from tests.quiz.practice.conftest import T0, right, wrong
@@ -63,7 +63,7 @@ def take(session, user, attempt, now):
 
 
 def test_a_mock_exam_is_graded_like_a_contest_attempt(session, world, contest):
-    practice_set = svc.start_mock(session, world.cadre, now=T0, contest=contest, rng=random.Random(3))
+    practice_set = mock_exams.start_mock(session, world.cadre, now=T0, contest=contest, rng=random.Random(3))
     mock = session.get(Attempt, practice_set.attempt_id)
     assert (mock.kind, mock.contest_id, mock.paper_id) == ("mock", None, contest.paper_id)
     assert mock.deadline == T0 + timedelta(minutes=20)  # the contest's time limit
@@ -82,7 +82,7 @@ def test_a_mock_exam_is_graded_like_a_contest_attempt(session, world, contest):
 
 def test_a_seeded_mock_exam_lays_out_the_same_paper_every_time(session, world, contest):
     """The demo passes a seeded Random so its data comes out the same on every run; real starts do not."""
-    seeded = [session.get(Attempt, svc.start_mock(session, user, now=T0, contest=contest, rng=random.Random(5)).attempt_id)
+    seeded = [session.get(Attempt, mock_exams.start_mock(session, user, now=T0, contest=contest, rng=random.Random(5)).attempt_id)
               for user in (world.cadre, world.other)]
     assert seeded[0].seed == seeded[1].seed
     assert [q for q in answers_for(session, seeded[0])] == [q for q in answers_for(session, seeded[1])]
@@ -91,7 +91,7 @@ def test_a_seeded_mock_exam_lays_out_the_same_paper_every_time(session, world, c
 def test_mock_exams_never_appear_in_contest_results_or_leaderboards(session, world, contest):
     real, _created = attempts.start_attempt(session, world.other, contest, now=T0)
     take(session, world.other, real, T0 + timedelta(minutes=1))
-    mock = session.get(Attempt, svc.start_mock(session, world.cadre, now=T0, contest=contest).attempt_id)
+    mock = session.get(Attempt, mock_exams.start_mock(session, world.cadre, now=T0, contest=contest).attempt_id)
     take(session, world.cadre, mock, T0 + timedelta(minutes=1))
     session.commit()
     assert [r["user_id"] for r in lb.contest_leaderboard(session, contest)] == [world.other.id]
@@ -107,20 +107,20 @@ def test_mock_exams_never_appear_in_contest_results_or_leaderboards(session, wor
 
 
 def test_a_mock_exam_counts_for_practice_not_for_contests(session, world, contest):
-    mock = session.get(Attempt, svc.start_mock(session, world.cadre, now=T0, contest=contest).attempt_id)
+    mock = session.get(Attempt, mock_exams.start_mock(session, world.cadre, now=T0, contest=contest).attempt_id)
     take(session, world.cadre, mock, T0 + timedelta(minutes=1))
-    added = svc.absorb_mock(session, world.cadre, mock, now=T0 + timedelta(minutes=3))
+    added = mock_exams.absorb_mock(session, world.cadre, mock, now=T0 + timedelta(minutes=3))
     wrong_ids = {q for q, (_s, c, v) in answers_for(session, mock).items() if v.type in ("multiple", "fill_blank")}
     assert added == 2
     assert {e.question_id for e in session.scalars(select(ReviewEntry).where(ReviewEntry.user_id == world.cadre.id))} == wrong_ids
-    assert svc.absorb_mock(session, world.cadre, mock, now=T0 + timedelta(minutes=4)) == 0  # once only
+    assert mock_exams.absorb_mock(session, world.cadre, mock, now=T0 + timedelta(minutes=4)) == 0  # once only
     year = stats.yearly_practice(session, [world.cadre.id, world.other.id], T0.year)
     assert (year[world.cadre.id].mock_exams, year[world.other.id].mock_exams) == (1, 0)
     assert year[world.cadre.id].questions_practised == 0  # mock questions are not practice answers
 
 
 def test_a_mock_exam_past_its_deadline_is_finalised_with_what_was_saved(session, world, contest):
-    mock = session.get(Attempt, svc.start_mock(session, world.cadre, now=T0, contest=contest).attempt_id)
+    mock = session.get(Attempt, mock_exams.start_mock(session, world.cadre, now=T0, contest=contest).attempt_id)
     first_id, (shown, _c, _v) = next(iter(answers_for(session, mock).items()))
     attempts.save_response(session, world.cadre, mock, first_id, shown, now=T0 + timedelta(minutes=19))
     late = mock.deadline + timedelta(seconds=attempts.DEFAULT_GRACE_SECONDS + 1)
@@ -132,14 +132,14 @@ def test_a_mock_exam_past_its_deadline_is_finalised_with_what_was_saved(session,
 
 
 def test_one_mock_at_a_time(session, world, contest):
-    first = svc.start_mock(session, world.cadre, now=T0, contest=contest)
-    assert svc.start_mock(session, world.cadre, now=T0 + timedelta(minutes=1), contest=contest).id == first.id
+    first = mock_exams.start_mock(session, world.cadre, now=T0, contest=contest)
+    assert mock_exams.start_mock(session, world.cadre, now=T0 + timedelta(minutes=1), contest=contest).id == first.id
     later = T0 + timedelta(minutes=21)  # past the first one's deadline: a new one may start
-    assert svc.start_mock(session, world.cadre, now=later, contest=contest).id != first.id
+    assert mock_exams.start_mock(session, world.cadre, now=later, contest=contest).id != first.id
 
 
 def test_start_mock_attempt_lays_out_and_locks_like_a_contest_start(session, world, paper):
-    items = svc.draw_mock_items(session, world.cadre, paper, now=T0)
+    items = mock_exams.draw_mock_items(session, world.cadre, paper, now=T0)
     attempt = attempts.start_mock_attempt(session, world.cadre, paper, items, time_limit_minutes=15, now=T0)
     shown = session.execute(select(AttemptQuestion.question_version_id, AttemptQuestion.points)
                             .where(AttemptQuestion.attempt_id == attempt.id)).all()
@@ -151,15 +151,15 @@ def test_start_mock_attempt_lays_out_and_locks_like_a_contest_start(session, wor
 
 
 def test_practice_papers_are_offered_down_the_unit_subtree(session, world, paper):
-    mock_paper = svc.create_mock_paper(session, world.organizer, paper=paper, title="模拟卷", time_limit_minutes=30,
+    mock_paper = mock_exams.create_mock_paper(session, world.organizer, paper=paper, title="模拟卷", time_limit_minutes=30,
                                        org_unit_id=world.units["郑州"].id, now=T0)
-    assert [p.id for p in svc.mock_papers(session, world.cadre)] == [mock_paper.id]  # 金水 is under 郑州
-    assert svc.mock_papers(session, world.outsider) == []
-    practice_set = svc.start_mock(session, world.cadre, now=T0, mock_paper=mock_paper)
+    assert [p.id for p in mock_exams.mock_papers(session, world.cadre)] == [mock_paper.id]  # 金水 is under 郑州
+    assert mock_exams.mock_papers(session, world.outsider) == []
+    practice_set = mock_exams.start_mock(session, world.cadre, now=T0, mock_paper=mock_paper)
     attempt = session.get(Attempt, practice_set.attempt_id)
     assert attempt.deadline == T0 + timedelta(minutes=30) and practice_set.title == "模拟卷"
-    svc.set_mock_paper_active(session, world.organizer, mock_paper, False)
-    assert svc.mock_papers(session, world.cadre) == []
+    mock_exams.set_mock_paper_active(session, world.organizer, mock_paper, False)
+    assert mock_exams.mock_papers(session, world.cadre) == []
     assert isinstance(mock_paper, MockPaper)
 
 
@@ -168,5 +168,5 @@ def test_a_mock_paper_with_nothing_practisable_is_refused(session, world, paper)
         session.get(Question, item.question_id).needs_review = True
     session.flush()
     with pytest.raises(svc.PracticeError) as refused:
-        svc.draw_mock_items(session, world.cadre, paper, now=T0)
+        mock_exams.draw_mock_items(session, world.cadre, paper, now=T0)
     assert refused.value.code == "empty"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from question_bank.models import Question
 from quiz.contests.attempts import attempt_payload
 from quiz.contests.models import Attempt
-from quiz.practice import services as svc
+from quiz.practice import mock_exams, services as svc
 from quiz.practice.models import MockPaper, PracticeAnswer, PracticeSet, ReviewEntry
 from tests.factories import PASSWORD, make_contest, make_paper, make_question
 from tests.quiz.conftest import Auth
@@ -116,7 +116,7 @@ def test_a_cadre_never_sees_another_cadres_practice(app, session, world, frozen)
     practice_set, _result = answer_one(session, world.other, world.questions[0], False, T0)
     entry = session.scalar(select(ReviewEntry).where(ReviewEntry.user_id == world.other.id))
     contest = make_contest(session, make_paper(session, world.bank, questions=world.questions[:2]), now=T0)
-    mock = svc.start_mock(session, world.other, now=T0, contest=contest)
+    mock = mock_exams.start_mock(session, world.other, now=T0, contest=contest)
     session.commit()
     client, auth = login(app, world.cadre)
     for path in (f"/practice/sets/{practice_set.id}", f"/practice/sets/{practice_set.id}/summary",

@@ -9,7 +9,7 @@ import pytest
 
 from question_bank.services import set_status
 from quiz.contests.services import RuleSpec, close_contest
-from quiz.practice import services as svc
+from quiz.practice import mock_exams, services as svc
 from quiz.practice.models import ReviewEntry
 from tests.factories import make_bank, make_contest, make_paper, make_question
 from tests.quiz.practice.conftest import T0, answer_one
@@ -134,7 +134,7 @@ def test_a_mock_exam_on_a_contests_rules_leaves_out_the_hidden_bank(session, wor
     paper = make_paper(session, world.bank, rules=[RuleSpec(bank_ids=[bank.id, world.bank.id], count=6)], org_unit_id=world.units["省"].id)
     contest = make_contest(session, paper, now=T0)
     session.commit()
-    items = svc.draw_mock_items(session, world.cadre, paper, now=T0, rng=random.Random(1))
+    items = mock_exams.draw_mock_items(session, world.cadre, paper, now=T0, rng=random.Random(1))
     assert len(items) == 6
     assert not ({q.id for q in questions} & {item[0] for item in items})
     assert contest.status == "published"
