@@ -51,9 +51,15 @@ class Problem:
         return f"{where}{self.message.text}"
 
 
+# Skipped kinds that are notes about the text, not questions: a title or remark between questions,
+# a stem line that repeats an option.
+NOTICE_KINDS = frozenset({"text", "repeated_line"})
+
+
 @dataclass(frozen=True)
 class Skipped:
-    """An item the format has but the bank cannot hold (matching, numerical, cloze, ...)."""
+    """An item the format has but the bank cannot hold (matching, numerical, cloze, ...), or a
+    notice about text that is not a question (``NOTICE_KINDS``)."""
 
     line: int | None
     kind: str  # the format's own name for the item type, e.g. "matching"

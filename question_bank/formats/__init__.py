@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from types import ModuleType
 
 from question_bank.bulk import with_gc_paused
-from question_bank.drafts import ParseResult, Problem, QuestionDraft
+from question_bank.drafts import NOTICE_KINDS, ParseResult, Problem, QuestionDraft
 from question_bank.messages import BankError, Message, N_
 
 # Order matters only for ties of equal certainty and equal file-name fit.
@@ -68,15 +68,15 @@ def detect(data: bytes, filename: str = "") -> str:
 @with_gc_paused
 def read(data: bytes, filename: str = "", format: str = "auto") -> ParseResult:
     """Parse an upload into drafts; a file that cannot be opened at all becomes one Problem, and
-    so does one without a single question (an import of nothing is a wrong file, not a success)."""
+    so does one in which nothing is a question (a wrong file, not an import of nothing). A file of
+    questions the bank cannot hold (only matching, say) is not refused: it lists them as skipped."""
     try:
         name = detect(data, filename) if format == "auto" else format
         result = get(name).read(data)
     except BankError as exc:
         return ParseResult(format=format, problems=[Problem(None, exc.message)])
-    if not result.drafts and not result.problems:
-        reason = N_("文件中没有找到可以导入的题目（跳过的 %(n)d 项见下方）") if result.skipped else N_("文件中没有找到题目")
-        result.problems.append(Problem(None, Message(reason, {"n": len(result.skipped)})))
+    if not result.drafts and not result.problems and all(s.kind in NOTICE_KINDS for s in result.skipped):
+        result.problems.append(Problem(None, Message(N_("文件中没有找到题目：请确认上传的是题库文件，格式见题库导入说明"))))
     return result
 
 

@@ -156,8 +156,18 @@ def test_a_file_without_a_single_question_is_refused_not_imported_empty(runner, 
     path.write_text("会议通知\n请各单位于周五前报送材料。\n", "utf-8")
     result = runner.invoke(args=["import-bank", str(path), "--bank", "题库"])
     assert result.exit_code == 1
-    assert "文件中没有找到可以导入的题目" in result.output
+    assert "文件中没有找到题目" in result.output
     assert (_count(session_factory), _count(session_factory, Bank)) == (0, 0)
+
+
+def test_a_file_of_only_types_the_bank_lacks_lists_them_as_skipped_and_succeeds(runner, units, session_factory, tmp_path):
+    """Not a wrong file: its questions are real, of a type the bank cannot hold; each is named."""
+    path = tmp_path / "matching.gift"
+    path.write_text("::配对:: 将会议与年份配对。 {\n=遵义会议 -> 1935\n=古田会议 -> 1929\n=八七会议 -> 1927\n}\n", "utf-8")
+    result = runner.invoke(args=["import-bank", str(path), "--bank", "题库"])
+    assert result.exit_code == 0, result.output
+    assert "共 0 题" in result.output and "跳过 1 项" in result.output
+    assert _count(session_factory) == 0
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "gift", "xml"])
