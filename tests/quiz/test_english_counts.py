@@ -102,6 +102,8 @@ def test_the_english_user_page_counts_sign_ins(app, people):
     one = people["one"]
     page = _main(admin.get(f"/admin/users/{one.id}", headers=EN).get_data(as_text=True))
     assert f"End the 1 sign-in of {one.name}?" in page and "(s)" not in page
+    assert "Mobile: " in page and "Last used " in page  # punctuation inside the message, not a glued ：
+    assert not re.search(r"[（）：，；]", page), re.findall(r".{20}[（）：，；].{20}", page)
     _signed_in(app, "en_one")
     page = _main(admin.get(f"/admin/users/{one.id}", headers=EN).get_data(as_text=True))
     assert f"End all 2 sign-ins of {one.name}?" in page
