@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from question_bank.db import Base
 
 from quiz import create_app
+from quiz.seed import DEMO_PASSWORD
 from tests.e2e.a11y import A11Y_PREFIX, WATCH_JS
 from tests.e2e.browser import chromium_path, in_ci, launch
 
@@ -125,3 +126,11 @@ def new_page(browser, viewport, locale="zh-CN"):
     context.add_init_script(WATCH_JS)
     context.on("console", lambda message: A11Y_PROBLEMS.append(message.text) if message.text.startswith(A11Y_PREFIX) else None)
     return context, context.new_page()
+
+
+def sign_in(page, base, username, password=DEMO_PASSWORD):
+    """Sign in on the Chinese sign-in page, as a person types it."""
+    page.goto(f"{base}/login")
+    page.get_by_label("账号").fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()

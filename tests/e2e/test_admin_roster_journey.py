@@ -10,20 +10,13 @@ from openpyxl import load_workbook
 from quiz.seed import DEMO_PASSWORD
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.browser import DESKTOP, PHONE
-from tests.e2e.conftest import new_page
+from tests.e2e.conftest import new_page, sign_in
 
 pytestmark = pytest.mark.e2e
 
 ROSTER = ("账号,姓名,单位,职务,手机,角色\r\n"
           "xinren1,刘新,河南省委组织部/郑州市委组织部/金水区委组织部,组织员,,干部\r\n"
           "xinren2,陈立,河南省委组织部/洛阳市委组织部,科员,,干部\r\n").encode()
-
-
-def sign_in(page, base, username, password):
-    page.goto(f"{base}/login")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码", exact=True).fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_admin_imports_a_roster_and_each_new_cadre_signs_in_with_their_own_password(browser, live_server, demo):

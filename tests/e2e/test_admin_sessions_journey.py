@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from quiz.seed import DEMO_PASSWORD
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.browser import DESKTOP, PHONE
-from tests.e2e.conftest import new_page
+from tests.e2e.conftest import new_page, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_admin_ends_everyones_sessions_and_stays_signed_in(browser, live_server, demo):

@@ -6,16 +6,9 @@ import pytest
 from quiz.seed import DEMO_PASSWORD
 from tests.e2e.a11y import assert_accessible, focus_is_visible
 from tests.e2e.browser import DESKTOP, PHONE
-from tests.e2e.conftest import new_page
+from tests.e2e.conftest import new_page, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 @pytest.mark.parametrize(("username", "heading"), [("cadre1", "您好"), ("organizer", "题库与竞赛"), ("hr_zz", "考核与报表"), ("admin", "系统管理")])
