@@ -146,7 +146,7 @@ def markdown(results: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, db in dbs.items():
         c = costs(db)
-        rows = [(f"login, app's scrypt hash", db.get("login_sample", n), db["login"], c["login_app"], c["login_db"])]
+        rows = [("login, app's scrypt hash", db.get("login_sample", n), db["login"], c["login_app"], c["login_db"])]
         if db.get("login_cheap"):
             p = db["login_cheap"]
             tries = p["ok"] + p["errors"]
@@ -213,7 +213,7 @@ def capacity_plan(results: dict[str, Any]) -> list[str]:
     pg_cores = max(4, 2 ** math.ceil(math.log2(max(db_plan, 1))))
     out = [
         "### Capacity plan: a 100,000-cadre provincial contest", "",
-        f"Rates at the peak (the arithmetic of issue 4):",
+        "Rates at the peak (the arithmetic of issue 4):",
         "",
         f"- starts: {PROVINCE:,} cadres ÷ {EARLY_SHARE} = {early:,} in the first {EARLY_SECONDS // 60} minutes → "
         f"{early:,} ÷ {EARLY_SECONDS} s = **{starts:.1f} starts/s**; each cadre signs in just before, so as many **sign-ins/s**.",

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.messages import BankError, Message, N_

@@ -108,7 +108,7 @@ def _fill(form: PlanForm, plan: AssessmentPlan | None, actor) -> None:
         form.year.data = utcnow().year
         form.org_unit_id.data = actor.org_unit_id
         components = [{"kind": "contest", "name": "", "weight": None}]
-        bands, cap = None, None
+        bands = None
     else:
         form.title.data, form.year.data, form.org_unit_id.data = plan.title, plan.year, plan.org_unit_id
         form.description.data, form.excellent_cap.data, form.hours_required.data = plan.description, plan.excellent_cap, plan.hours_required
@@ -116,7 +116,7 @@ def _fill(form: PlanForm, plan: AssessmentPlan | None, actor) -> None:
         form.per_passed_contest.data = rule.get("per_passed_contest", 0)
         form.per_passed_mock.data = rule.get("per_passed_mock", 0)
         form.per_practice_hour.data = rule.get("per_practice_hour", 0)
-        components, bands, cap = plan.components, plan.grade_bands, plan.excellent_cap
+        components, bands = plan.components, plan.grade_bands
     for row, c in zip(form.components.entries, components[:COMPONENT_ROWS]):
         f = row.form
         kind = c.get("kind")

@@ -36,7 +36,7 @@ from random import Random
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, and_, bindparam, case, false, insert, literal, select, update
+from sqlalchemy import BigInteger, DateTime, Integer, Text, and_, bindparam, case, false, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 

@@ -11,7 +11,6 @@ import json
 import os
 from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 

@@ -41,7 +41,7 @@ class FuzzWorld:
 def fuzz_world(app, session):
     units = make_province(session)
     organizer = make_user(session, "org", units["省"], ("organizer", "cadre"))
-    cadre = make_user(session, "cadre1", units["金水"])
+    make_user(session, "cadre1", units["金水"])
     bank = make_bank(session, units["省"], actor=organizer)
     questions = [make_question(session, bank, t) for t in ("single", "multiple", "true_false", "fill_blank", "short_answer")]
     contests = [make_contest(session, make_paper(session, bank, questions=questions), actor=organizer,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.drafts import OPTION_KEYS
 from question_bank.models import QuestionVersion
-from quiz.contests.models import Attempt, AttemptQuestion, Response
+from quiz.contests.models import Attempt, AttemptQuestion
 from quiz.contests.services import RuleSpec
 from tests.factories import make_contest, make_paper, make_question, make_user
 from tests.quiz.contests.conftest import T0
@@ -394,7 +394,8 @@ def test_the_start_endpoint_costs_a_fixed_handful_of_queries(make_api, api_app, 
     papers = {n: make_paper(session, rules=[RuleSpec([world.bank.id], n, type="single")], org_unit_id=world.units["省"].id,
                             draw="per_attempt", pool_size=4) for n in (3, 40)}
     contests = {n: make_contest(session, p, now=T0) for n, p in papers.items()}
-    crowd = [make_user(session, f"crowd{i}", world.units["洛龙"]) for i in range(31)]
+    for i in range(31):
+        make_user(session, f"crowd{i}", world.units["洛龙"])
     session.commit()
     db = api_app.extensions["db_engine"]
     counts = {}

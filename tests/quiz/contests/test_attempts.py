@@ -12,7 +12,7 @@ from quiz.accounts.models import User
 from quiz.audit.models import AuditEntry
 from quiz.contests import attempts as svc
 from quiz.contests.errors import ContestError
-from quiz.contests.models import Attempt, AttemptQuestion, Response
+from quiz.contests.models import Attempt, Response
 from quiz.contests.services import close_contest
 from tests.factories import make_contest, make_paper, make_question, make_user
 from tests.quiz.contests.conftest import T0

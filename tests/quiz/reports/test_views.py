@@ -121,7 +121,6 @@ def test_pages_show_charts_with_a_table_alternative(app, report_world):
 
 
 def test_hr_home_and_organizer_results_link_to_the_reports(app, report_world):
-    w = report_world
     hr = _login(app, "hr_zz")
     assert "/reports/" in hr.client.get("/hr").get_data(as_text=True)
     org = _login(app, "org_zz")
