@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from question_bank.db import utcnow
 from question_bank.messages import BankError, N_
 from quiz.accounts.models import ROLES, OrgUnit, User, UserRole
-from quiz.accounts.passwords import check_policy, hash_password, verify_password
+from quiz.accounts.passwords import GENERATED_HASH_METHOD, check_policy, hash_password, verify_password
 from quiz.accounts.scope import can_reach_unit, can_reach_user, scoped, subtree_ids
 from quiz.accounts.user_sessions import revoke_all
 from quiz.audit.services import record
@@ -112,7 +112,7 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
     if user is None:
         verify_password(_DUMMY_HASH, password or "")  # spend the same time as a real check
         return LoginResult(None, "invalid")
-    if not user.password_hash.startswith("scrypt:"):
+    if user.password_hash.startswith(GENERATED_HASH_METHOD + "$"):
         # a generated password from a roster import has a cheaper hash (hash_generated_password):
         # top the check up to a scrypt's time, so timing does not tell such an account apart
         verify_password(_DUMMY_HASH, password or "")

@@ -22,7 +22,10 @@ def test_policy_refuses_weak_passwords_with_the_reason(password, username, fragm
 
 @pytest.mark.parametrize("password", ["zugong2026", "Dangjian@Henan9", "长城长江黄河2026"])
 def test_policy_accepts_reasonable_passwords(password):
-    check_policy(password, username="cadre1")
+    try:
+        check_policy(password, username="cadre1")
+    except PasswordPolicyError as exc:
+        pytest.fail(f"{password!r} refused: {exc}")
 
 
 @pytest.mark.parametrize("password", [
@@ -46,3 +49,24 @@ def test_the_list_holds_at_least_3000_passwords_that_the_other_rules_accept():
     fitting = [p for p in common_passwords() if MIN_LENGTH <= len(p) <= MAX_LENGTH and len(set(p)) >= 4]
     assert len(fitting) >= 3000
     assert len(fitting) == len(common_passwords())  # nothing in the files is there only to pad it
+
+
+def test_a_roster_generated_hash_is_topped_up_to_a_scrypt_check_and_a_persons_is_not(session, monkeypatch):
+    """Timing must not tell which accounts hold a cheap roster-generated hash (hash_generated_password)."""
+    from quiz.accounts import services
+    from quiz.accounts.passwords import generate_password, hash_generated_password
+    from tests.factories import make_user
+
+    generated = generate_password()
+    roster_user = make_user(session, "roster1")
+    roster_user.password_hash = hash_generated_password(generated)
+    own_user = make_user(session, "own1")
+    session.flush()
+    checked: list[str] = []
+    real = services.verify_password
+    monkeypatch.setattr(services, "verify_password", lambda h, p: checked.append(h.split("$")[0]) or real(h, p))
+    assert services.authenticate(session, "roster1", generated).user is roster_user
+    assert checked == ["scrypt:32768:8:1", "pbkdf2:sha256:10000"]
+    checked.clear()
+    assert services.authenticate(session, "own1", "wrong-password").user is None
+    assert checked == [own_user.password_hash.split("$")[0]]
