@@ -117,12 +117,20 @@ def _options(fields: dict[str, Any], record: dict[str, Any]) -> list[str]:
 
 def _start_lines(text: str, records: list, key: str | None) -> list[int]:
     """The 1-based line where each record starts, found by decoding the list one element at a time."""
-    if key is None:
-        position = text.index("[") + 1
-    else:  # the list under "key" in a top-level object
-        position = text.index("[", text.index(json.dumps(key, ensure_ascii=False)[1:-1])) + 1
     decoder = json.JSONDecoder()
     separators = re.compile(r"[\s,]*")
+    if key is None:
+        position = text.index("[") + 1
+    else:  # the list under "key" in a top-level object: walk its members, decoding each key as written
+        position = text.index("{") + 1
+        while True:
+            position = separators.match(text, position).end()
+            name, position = decoder.raw_decode(text, position)
+            position = re.compile(r"\s*:\s*").match(text, position).end()
+            if name == key:
+                position += 1  # past the list's [
+                break
+            _, position = decoder.raw_decode(text, position)
     lines: list[int] = []
     line, counted = 1, 0
     for _ in records:

@@ -152,3 +152,12 @@ def test_sniff_leaves_other_text_alone():
                     max_leaves=12))
 def test_any_json_value_gives_a_result_never_an_exception(value):
     assert isinstance(json_format.read(json.dumps(value, ensure_ascii=False).encode("utf-8")), ParseResult)
+
+
+def test_a_nested_list_is_found_by_its_key_even_escaped_or_named_in_an_earlier_string():
+    escaped = b'{"\\u6570\\u636e": [{"question": "\xe5\x85\x9a\xe7\xab\xa0\xef\xbc\x88 \xef\xbc\x89", "answer": "x"}]}'
+    assert [d.answer for d in formats.read(escaped, "bank.json").drafts] == [[["x"]]]
+    decoy = ('{"note": "the \\"RECORDS\\": list follows", "counts": [1, 2],\n'
+             ' "RECORDS": [\n  {"question": "党章（ ）", "answer": "x"}]}').encode("utf-8")
+    result = formats.read(decoy, "bank.json")
+    assert [(d.line, d.answer) for d in result.drafts] == [(3, [["x"]])]
