@@ -24,14 +24,13 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from question_bank.answers import TYPE_LABELS
-from question_bank.db import begin_write
 from question_bank.item_analysis import EFFICIENCY_FLOOR, FACILITY_HIGH, FACILITY_LOW, MIN_ATTEMPTS
 from question_bank.messages import N_
 from question_bank.models import Bank, Question, Subject
 from question_bank.services import banks_visible_to, can_use_bank, search_questions
 from quiz.accounts.models import OrgUnit
 from quiz.accounts.scope import units_in_reach
-from quiz.api.common import finalise_after_close, now
+from quiz.api.common import finalise_after_close, now, start_write
 from quiz.audit.services import record
 from quiz.auth.access import role_required
 from quiz.contests import papers as paper_rules
@@ -97,15 +96,6 @@ def _actor():
 
 def _audit():
     return partial(record, get_session(), _actor(), ip_address=request.remote_addr or "")
-
-
-def _write_session():
-    """End the request's read transaction and begin a write one (BEGIN IMMEDIATE on SQLite)."""
-    session = get_session()
-    if session.in_transaction():
-        session.commit()
-    begin_write(session)
-    return session
 
 
 def _paper(paper_id: int) -> Paper:
@@ -384,7 +374,7 @@ def _search(session, actor, paper: Paper) -> Search:
 @bp.route("/papers/<int:paper_id>/questions", methods=["POST"])
 @role_required("organizer")
 def paper_add_question(paper_id: int):
-    s = _write_session()
+    s = start_write()
     actor = _actor()
     paper = _paper(paper_id)
     form = AddQuestionForm()
@@ -408,7 +398,7 @@ def paper_add_question(paper_id: int):
 @bp.route("/papers/<int:paper_id>/copy", methods=["POST"])
 @role_required("organizer")
 def paper_copy(paper_id: int):
-    s = _write_session()
+    s = start_write()
     paper = _paper(paper_id)
     try:
         copy = copy_paper(s, _actor(), paper, audit=_audit())
@@ -589,7 +579,7 @@ def contest_edit(contest_id: int):
         if contest.status == "archived":
             return _refused(ContestError("conflict", N_("竞赛已归档，不能修改")), "manage.contest_edit", contest_id=contest.id)
         if form.validate_on_submit():
-            s = _write_session()
+            s = start_write()
             s.refresh(contest)
             changes = _settings(form)
             for name in ("opens_at", "closes_at"):  # the form has minutes: an untouched time is not a change
@@ -622,7 +612,7 @@ def _lifecycle(contest_id: int, operation):
     ``operation(session, contest)`` calls the service and returns the message to show."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    s = _write_session()
+    s = start_write()
     contest = _contest(contest_id)
     try:
         message = operation(s, contest)
@@ -704,7 +694,7 @@ def contest_extend(contest_id: int):
         contest = _contest(contest_id)
         flash("；".join(e for errors in form.errors.values() for e in errors) or _("请选择答卷"), "error")
         return redirect(url_for("manage.contest_live", contest_id=contest.id, **back))
-    s = _write_session()
+    s = start_write()
     contest = _contest(contest_id)
     attempt = s.get(Attempt, form.attempt_id.data)
     if attempt is None or attempt.contest_id != contest.id:
